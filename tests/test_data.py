@@ -1,0 +1,360 @@
+"""The data: the real tables load, and each kind of corruption is rejected with file, row and column."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from triangles import data as tdata
+from triangles.data import DataValidationError, load_all, triangle_for_year, validate
+from triangles.model import DYADS
+from triangles.paths import DATA_DIR
+
+# ---------------------------------------------------------------- the real data
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_all()
+
+
+def _event(dataset, event_id):
+    rows = dataset.timeline.loc[dataset.timeline["event_id"] == event_id]
+    assert len(rows) == 1, f"{event_id} should be in the timeline exactly once"
+    return rows.iloc[0]
+
+
+def _find_event(dataset, headline_words, year):
+    timeline = dataset.timeline
+    hits = timeline.loc[(timeline["start_year"] == year)
+                        & timeline["headline"].str.lower().map(lambda h: all(w in h for w in headline_words))]
+    assert len(hits) == 1, f"expected one {year} event with {headline_words} in its headline, found {list(hits['event_id'])}"
+    return hits.iloc[0]
+
+
+def test_the_four_named_events_have_their_exact_dates(dataset):
+    border = _find_event(dataset, ["supplementary", "eastern"], 2004)
+    assert (border["start_date"], border["date_precision"]) == ("2004-10-14", "day")
+    nss = _find_event(dataset, ["national security strategy"], 2017)
+    assert (nss["start_date"], nss["date_precision"]) == ("2017-12-18", "day")
+    bolton = _find_event(dataset, ["bolton"], 2018)
+    assert bolton["start_date"].startswith("2018-10-2") and bolton["date_precision"] == "day"
+    assert bolton["start"] >= pd.Timestamp("2018-10-20") and bolton["start"] <= pd.Timestamp("2018-10-23")
+    upgrade = _find_event(dataset, ["new era"], 2019)
+    assert (upgrade["start_date"], upgrade["date_precision"]) == ("2019-06-05", "day")
+    assert set(upgrade["actors"]) == {"CN", "RU"}
+
+
+def test_timeline_spans_the_history_and_the_aftermath(dataset):
+    years = dataset.timeline["start_year"]
+    assert len(dataset.timeline) >= 60
+    assert years.min() <= 1950 and years.max() >= 2025
+    assert (years < 2004).sum() >= 20, "the history before the border agreement"
+    assert (years > 2019).sum() >= 10, "the events after the article"
+
+
+def test_every_event_and_figure_resolves_to_a_source(dataset):
+    known = set(dataset.sources["source_id"])
+    for row in dataset.timeline.itertuples():
+        assert row.source_ids and set(row.source_ids) <= known, row.event_id
+    assert set(dataset.indicators["source_id"]) <= known
+    assert dataset.sources["url"].str.match(r"^https?://").all()
+
+
+def test_every_source_is_cited_by_a_row_or_a_disagreement_note(dataset):
+    """Sources only named in notes record a disagreement (another series, another date)."""
+    cited = {s for ids in dataset.timeline["source_ids"] for s in ids} | set(dataset.indicators["source_id"])
+    notes = " ".join(dataset.timeline["note"].dropna()) + " ".join(dataset.indicators["note"].dropna())
+    notes += (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    unused = [s for s in dataset.sources["source_id"] if s not in cited and s not in notes]
+    assert not unused, f"sources nobody cites: {sorted(unused)}"
+
+
+def test_types_are_typed(dataset):
+    assert dataset.timeline["start"].dtype.kind == "M"
+    assert dataset.timeline["start_year"].dtype == "int64"
+    assert dataset.relations["score"].dtype == "float64"
+    assert dataset.indicators["value"].dtype == "float64"
+    assert isinstance(dataset.timeline["actors"].iloc[0], tuple)
+
+
+def test_relations_cover_every_dyad_and_year(dataset):
+    relations = dataset.relations
+    assert len(relations) == 3 * (2026 - 1949 + 1)
+    assert relations["score"].between(-1, 1).all()
+    triangle = triangle_for_year(relations, 1972)
+    assert set(triangle.as_dict()) == set(DYADS)
+    with pytest.raises(ValueError, match="1949-2026"):
+        triangle_for_year(relations, 1900)
+
+
+def test_claims_cover_every_type_and_predictions_have_outcomes(dataset):
+    claims = dataset.claims
+    assert set(claims["claim_type"]) == {"fact", "interpretation", "prediction", "prescription"}
+    predictions = claims.loc[claims["claim_type"] == "prediction"]
+    assert predictions["outcome"].notna().all()
+
+
+def test_load_all_is_cached(dataset):
+    assert load_all() is dataset
+
+
+def test_timelinejs_export_keeps_partial_dates(dataset):
+    from triangles.timelinejs import timeline_to_timelinejs
+
+    document = timeline_to_timelinejs(dataset)
+    assert len(document["events"]) == len(dataset.timeline)
+    by_id = {e["unique_id"]: e for e in document["events"]}
+    year_only = dataset.timeline.loc[dataset.timeline["date_precision"] == "year", "event_id"]
+    for event_id in year_only:
+        assert set(by_id[event_id]["start_date"]) == {"year"}
+    day = dataset.timeline.loc[dataset.timeline["date_precision"] == "day"].iloc[0]
+    parts = by_id[day["event_id"]]["start_date"]
+    assert dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"])).isoformat() == day["start_date"]
+    assert "href=" in by_id[day["event_id"]]["text"]["text"]
+
+
+# ---------------------------------------------------------------- corruption, one kind per test
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _set_cell(data_dir: Path, table: str, row: int, column: str, value: str) -> None:
+    path = data_dir / f"{table}.csv"
+    rows = _rows(path)
+    rows[row][rows[0].index(column)] = value
+    _write(path, rows)
+
+
+def _problems(data_dir: Path) -> list[str]:
+    with pytest.raises(DataValidationError) as caught:
+        validate(data_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def _assert_reported(data_dir, *fragments):
+    problems = _problems(data_dir)
+    assert any(all(f in p for f in fragments) for p in problems), f"no problem with {fragments} in {problems}"
+
+
+def test_the_real_data_has_no_problems():
+    validate(DATA_DIR)
+
+
+def test_missing_file(data_copy):
+    (data_copy / "indicators.csv").unlink()
+    _assert_reported(data_copy, "indicators.csv", "file not found")
+
+
+def test_not_utf8(data_copy):
+    (data_copy / "sources.csv").write_bytes("source_id\n\xff\xfe".encode("latin-1"))
+    _assert_reported(data_copy, "sources.csv", "not a readable UTF-8 CSV")
+
+
+def test_header_missing_a_column(data_copy):
+    path = data_copy / "timeline.csv"
+    rows = [r[:-1] for r in _rows(path)]
+    _write(path, rows)
+    _assert_reported(data_copy, "timeline.csv", "header does not match", "missing ['note']")
+
+
+def test_row_with_a_stray_comma(data_copy):
+    path = data_copy / "timeline.csv"
+    rows = _rows(path)
+    rows[3] = rows[3] + ["extra"]
+    _write(path, rows)
+    _assert_reported(data_copy, "timeline.csv, row 3 (line 4)", "fields, the header has")
+
+
+def test_required_cell_empty(data_copy):
+    _set_cell(data_copy, "timeline", 5, "headline", "")
+    _assert_reported(data_copy, "timeline.csv, row 5", "column 'headline'", "required but empty")
+
+
+def test_date_that_does_not_exist(data_copy):
+    _set_cell(data_copy, "timeline", 2, "start_date", "2019-02-30")
+    _set_cell(data_copy, "timeline", 2, "date_precision", "day")
+    _assert_reported(data_copy, "timeline.csv, row 2", "column 'start_date'", "not a date that exists")
+
+
+def test_precision_that_contradicts_the_date(data_copy):
+    rows = _rows(data_copy / "timeline.csv")
+    header = rows[0]
+    number = next(i for i, r in enumerate(rows[1:], 1)
+                  if r[header.index("date_precision")] == "day" and not r[header.index("end_date")])
+    _set_cell(data_copy, "timeline", number, "date_precision", "year")
+    _assert_reported(data_copy, f"timeline.csv, row {number}", "column 'date_precision'", "has day precision")
+
+
+def test_end_date_before_start(data_copy):
+    rows = _rows(data_copy / "timeline.csv")
+    header = rows[0]
+    number = next(i for i, r in enumerate(rows[1:], 1) if r[header.index("date_precision")] == "day")
+    _set_cell(data_copy, "timeline", number, "end_date", "1949-01-01")
+    _assert_reported(data_copy, f"timeline.csv, row {number}", "column 'end_date'", "is not after the start date")
+
+
+def test_value_not_in_the_allowed_set(data_copy):
+    _set_cell(data_copy, "timeline", 4, "category", "sport")
+    _assert_reported(data_copy, "timeline.csv, row 4", "column 'category'", "'sport' is not one of")
+
+
+def test_unknown_actor_in_a_list(data_copy):
+    _set_cell(data_copy, "timeline", 4, "actors", "US;UK")
+    _assert_reported(data_copy, "timeline.csv, row 4", "column 'actors'", "['UK'] not among")
+
+
+def test_list_with_an_empty_item(data_copy):
+    _set_cell(data_copy, "timeline", 4, "actors", "US;;CN")
+    _assert_reported(data_copy, "timeline.csv, row 4", "column 'actors'", "empty item")
+
+
+def test_id_that_breaks_the_pattern(data_copy):
+    _set_cell(data_copy, "timeline", 6, "event_id", "Not An Id")
+    _assert_reported(data_copy, "timeline.csv, row 6", "column 'event_id'", "does not match the pattern")
+
+
+def test_event_id_year_differs_from_the_date(data_copy):
+    rows = _rows(data_copy / "timeline.csv")
+    old = rows[6][0]
+    _set_cell(data_copy, "timeline", 6, "event_id", "1900" + old[4:])
+    _assert_reported(data_copy, "timeline.csv, row 6", "column 'event_id'", "other than the start date's")
+
+
+def test_duplicate_id(data_copy):
+    rows = _rows(data_copy / "timeline.csv")
+    _set_cell(data_copy, "timeline", 8, "event_id", rows[7][0])
+    _assert_reported(data_copy, "timeline.csv, row 8", "column 'event_id'", "duplicate key", "first seen in row 7")
+
+
+def test_source_that_does_not_exist(data_copy):
+    _set_cell(data_copy, "timeline", 9, "source_ids", "no-such-source")
+    _assert_reported(data_copy, "timeline.csv, row 9", "column 'source_ids'", "'no-such-source' is not a source_id in sources.csv")
+
+
+def test_indicator_source_that_does_not_exist(data_copy):
+    _set_cell(data_copy, "indicators", 1, "source_id", "nowhere-2020-x")
+    _assert_reported(data_copy, "indicators.csv, row 1", "column 'source_id'", "is not a source_id")
+
+
+def test_no_effect_coded(data_copy):
+    for column in ("effect_us_cn", "effect_us_ru", "effect_cn_ru"):
+        _set_cell(data_copy, "timeline", 10, column, "")
+    _assert_reported(data_copy, "timeline.csv, row 10", "no dyad effect coded")
+
+
+def test_unknown_article_paragraph(data_copy):
+    _set_cell(data_copy, "timeline", 10, "article_paragraph", "P9")
+    _assert_reported(data_copy, "timeline.csv, row 10", "column 'article_paragraph'", "'P9' is not a paragraph")
+
+
+def test_leading_space(data_copy):
+    rows = _rows(data_copy / "sources.csv")
+    _set_cell(data_copy, "sources", 2, "publisher", " " + rows[2][1])
+    _assert_reported(data_copy, "sources.csv, row 2", "column 'publisher'", "leading or trailing spaces")
+
+
+def test_bad_url(data_copy):
+    _set_cell(data_copy, "sources", 3, "url", "www.example.org/no-scheme")
+    _assert_reported(data_copy, "sources.csv, row 3", "column 'url'", "does not match the pattern")
+
+
+def test_number_that_is_not_a_number(data_copy):
+    _set_cell(data_copy, "indicators", 2, "value", "about 100")
+    _assert_reported(data_copy, "indicators.csv, row 2", "column 'value'", "'about 100' is not a number")
+
+
+def test_year_that_is_not_whole(data_copy):
+    _set_cell(data_copy, "indicators", 2, "year", "2019.5")
+    _assert_reported(data_copy, "indicators.csv, row 2", "column 'year'", "not a whole number")
+
+
+def test_score_out_of_range(data_copy):
+    _set_cell(data_copy, "relations", 1, "score", "1.5")
+    _assert_reported(data_copy, "relations.csv, row 1", "column 'score'", "above the maximum 1")
+
+
+def test_relations_missing_a_year(data_copy):
+    path = data_copy / "relations.csv"
+    rows = _rows(path)
+    header = rows[0]
+    keep = [rows[0]] + [r for r in rows[1:] if not (r[header.index("year")] == "1990" and r[header.index("dyad")] == "CN-RU")]
+    _write(path, keep)
+    _assert_reported(data_copy, "relations.csv", "column 'year'", "CN-RU has no row for 1 year(s): 1990")
+
+
+def test_relation_change_without_rationale(data_copy):
+    rows = _rows(data_copy / "relations.csv")
+    header = rows[0]
+    number = next(i for i, r in enumerate(rows[1:], 1) if r[header.index("rationale")] and r[header.index("year")] != "1949")
+    _set_cell(data_copy, "relations", number, "rationale", "")
+    _assert_reported(data_copy, f"relations.csv, row {number}", "column 'rationale'", "no rationale is given")
+
+
+def test_relation_event_that_does_not_exist(data_copy):
+    rows = _rows(data_copy / "relations.csv")
+    header = rows[0]
+    number = next(i for i, r in enumerate(rows[1:], 1) if r[header.index("event_ids")])
+    _set_cell(data_copy, "relations", number, "event_ids", "1999-no-such-event")
+    _assert_reported(data_copy, f"relations.csv, row {number}", "column 'event_ids'", "is not a event_id in timeline.csv")
+
+
+def test_claim_quote_not_in_its_paragraph(data_copy):
+    _set_cell(data_copy, "claims", 1, "quote", "words the author never wrote")
+    _assert_reported(data_copy, "claims.csv, row 1", "column 'quote'", "not word for word")
+
+
+def test_claim_in_a_paragraph_that_does_not_exist(data_copy):
+    _set_cell(data_copy, "claims", 1, "paragraph_id", "P42")
+    _assert_reported(data_copy, "claims.csv, row 1", "column 'paragraph_id'", "'P42' is not a paragraph")
+
+
+def test_prediction_without_outcome(data_copy):
+    rows = _rows(data_copy / "claims.csv")
+    header = rows[0]
+    number = next(i for i, r in enumerate(rows[1:], 1) if r[header.index("claim_type")] == "prediction")
+    _set_cell(data_copy, "claims", number, "outcome", "")
+    _assert_reported(data_copy, f"claims.csv, row {number}", "column 'outcome'", "a prediction needs an outcome")
+
+
+def test_claim_citing_an_unknown_indicator(data_copy):
+    _set_cell(data_copy, "claims", 1, "indicators", "gdp:US")
+    _assert_reported(data_copy, "claims.csv, row 1", "column 'indicators'", "'gdp:US' is not an indicator:subject")
+
+
+def test_errors_are_all_reported_not_just_the_first(data_copy):
+    _set_cell(data_copy, "timeline", 4, "category", "sport")
+    _set_cell(data_copy, "indicators", 2, "value", "lots")
+    problems = _problems(data_copy)
+    assert any("timeline.csv" in p for p in problems) and any("indicators.csv" in p for p in problems)
+
+
+def test_datapackage_documents_every_column():
+    package = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    for resource in package["resources"]:
+        header = _rows(DATA_DIR / resource["path"])[0]
+        assert header == [f["name"] for f in resource["schema"]["fields"]], resource["name"]
+        for field in resource["schema"]["fields"]:
+            assert field.get("description"), f"{resource['name']}.{field['name']} lacks a description"

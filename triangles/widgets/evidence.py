@@ -1,0 +1,172 @@
+"""EvidenceExplorer: pick a claim of the article and see the evidence that bears on it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Mapping
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..plotting import draw_indicators
+from .base import LABEL_STYLE, Explorer, check_choice
+from .timeline import events_html
+
+__all__ = ["EvidenceExplorer", "claim_label", "parse_series"]
+
+
+def claim_label(claim: Mapping[str, Any], width: int = 70) -> str:
+    """'C03 (P2, fact): "The first words of the quote…"' for the menu."""
+    quote = str(claim["quote"])
+    short = quote if len(quote) <= width else quote[: width - 1].rstrip() + "…"
+    return f"{claim['claim_id']} ({claim['paragraph_id']}, {claim['claim_type']}): “{short}”"
+
+
+def parse_series(items: tuple[str, ...]) -> list[tuple[str, str]]:
+    """"indicator:subject" strings -> (indicator, subject) pairs."""
+    pairs = []
+    for item in items:
+        indicator, sep, subject = str(item).partition(":")
+        if not sep or not indicator or not subject:
+            raise ValueError(f"indicator reference {item!r} should read 'indicator:subject'")
+        pairs.append((indicator, subject))
+    return pairs
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+class EvidenceExplorer(Explorer):
+    """One claim at a time: its quote, the indicator series that bear on it (as
+    a chart) and the timeline events (as a list with sources).
+
+    ``state`` is ``{"claim": claim_id}``.
+    """
+
+    widget_name = "EvidenceExplorer"
+    css_prefix = "evidence"
+    figsize = (7.0, 4.6)
+
+    def __init__(self, claims: pd.DataFrame, indicators: pd.DataFrame, timeline: pd.DataFrame,
+                 sources: pd.DataFrame, claim: str | None = None) -> None:
+        super().__init__()
+        if claims.empty:
+            raise ValueError(f"{self.widget_name}: the claims table has no rows")
+        self.claims = claims.set_index("claim_id", drop=False)
+        self.indicators = indicators
+        self.timeline = timeline.set_index("event_id", drop=False)
+        self._sources = {row["source_id"]: row for row in sources.to_dict("records")}
+        self.claim_ids = list(self.claims["claim_id"])
+        claim = self.claim_ids[0] if claim is None else claim
+        check_choice(self.widget_name, "claim", claim, self.claim_ids)
+
+        self.claim_dropdown = self._part(widgets.Dropdown(
+            options=[(claim_label(row), row["claim_id"]) for row in claims.to_dict("records")],
+            value=claim, description="claim", style=LABEL_STYLE,
+            layout=widgets.Layout(width="100%", max_width="860px")), "claim-dropdown")
+        self._watch(self.claim_dropdown, "the claim menu")
+        self.claim_widget = self._part(widgets.HTML(), "claim")
+        self.claim_widget.layout = widgets.Layout(max_width="860px")
+        self.summary_widget = self._part(widgets.HTML(), "summary")
+        self.events_widget = self._part(widgets.HTML(), "events")
+        self.events_widget.layout = widgets.Layout(max_height="320px", overflow="auto",
+                                                   border="1px solid #ccc", padding="0 8px",
+                                                   max_width="860px")
+        self.children = [self.claim_dropdown, self.claim_widget, self.figure_output,
+                         self.summary_widget, self.events_widget, self.error_output]
+        self.refresh()
+
+    # ---- reading
+
+    @property
+    def selected_claim(self) -> str:
+        return self.claim_dropdown.value
+
+    @property
+    def claim(self) -> pd.Series:
+        return self.claims.loc[self.selected_claim]
+
+    @property
+    def series(self) -> list[tuple[str, str]]:
+        return parse_series(self.claim["indicators"])
+
+    @property
+    def evidence_events(self) -> pd.DataFrame:
+        """Timeline rows cited for the claim ("evidence") and for its outcome ("outcome")."""
+        claim = self.claim
+        parts = []
+        for role, column in (("evidence", "event_ids"), ("outcome", "outcome_event_ids")):
+            ids = [e for e in claim[column] if e in self.timeline.index]
+            parts.append(self.timeline.loc[ids].assign(evidence_role=role))
+        events = pd.concat(parts)
+        events = events.loc[~events.index.duplicated(keep="first")]
+        return events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)
+
+    @property
+    def evidence_indicators(self) -> pd.DataFrame:
+        wanted = set(self.series)
+        if not wanted:
+            return self.indicators.iloc[0:0]
+        keys = list(zip(self.indicators["indicator"], self.indicators["subject"]))
+        mask = [k in wanted for k in keys]
+        return self.indicators.loc[mask].sort_values(["indicator", "subject", "year"]).reset_index(drop=True)
+
+    @property
+    def summary_text(self) -> str:
+        claim = self.claim
+        events = self.evidence_events
+        n_series = len(set(self.series))
+        text = (f"Claim {claim['claim_id']} ({claim['paragraph_id']}, {claim['claim_type']}): "
+                f"“{claim['quote']}” Evidence: {int((events['evidence_role'] == 'evidence').sum())} "
+                f"events and {n_series} indicator series")
+        outcome = _text(claim.get("outcome"))
+        if outcome:
+            text += f". Outcome: {outcome}"
+        return text + "."
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return {"claim": self.selected_claim}
+
+    # ---- changing
+
+    def _validate_state(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        if "claim" not in values:
+            return {}
+        claim = values["claim"]
+        if claim not in self.claim_ids:
+            shown = (f"{self.claim_ids[0]} to {self.claim_ids[-1]}" if len(self.claim_ids) > 6
+                     else ", ".join(self.claim_ids))
+            raise ValueError(f"{self.widget_name}: the claim menu (claim) must be a claim id "
+                             f"({shown}); got {claim!r}")
+        return {"claim": claim}
+
+    def _apply_state(self, checked: Mapping[str, Any]) -> None:
+        if "claim" in checked:
+            self.claim_dropdown.value = checked["claim"]
+
+    def _update(self) -> None:
+        claim = self.claim
+        draw_indicators(self.figure, self.indicators, self.series,
+                        empty_message="No indicator series is tied to this claim;\n"
+                                      "read the events below instead.")
+        parts = [f"<blockquote>“{html.escape(str(claim['quote']))}”</blockquote>",
+                 f"<p><strong>{html.escape(str(claim['claim_type']))}</strong>, paragraph "
+                 f"{html.escape(str(claim['paragraph_id']))} of the article.</p>"]
+        for label, column in (("Outcome", "outcome"), ("Teaching note", "note")):
+            value = _text(claim.get(column))
+            if value:
+                parts.append(f"<p><strong>{label}:</strong> {html.escape(value)}</p>")
+        self.claim_widget.value = "".join(parts)
+        events = self.evidence_events
+        blocks = []
+        for role, heading in (("evidence", "Events cited for the claim"),
+                              ("outcome", "Events that show the outcome")):
+            subset = events.loc[events["evidence_role"] == role]
+            if role == "outcome" and subset.empty:
+                continue
+            blocks.append(f"<p><strong>{heading}</strong> ({len(subset)})</p>"
+                          + events_html(subset, self._sources))
+        self.events_widget.value = "".join(blocks)
+        self.summary_widget.value = f"<p>{html.escape(self.summary_text)}</p>"
