@@ -3,7 +3,7 @@
 import pytest
 
 from triangles.article import load_article, parse_article
-from triangles.reading import find_paragraphs, paragraph_table, word_count
+from triangles.reading import find_paragraphs, paragraph_table, paragraph_text, word_count
 
 HEADER = "---\ntitle: t\nauthor: a\naffiliation: f\noutlet: o\npublished: 2019\nurl: u\n---\n"
 
@@ -43,6 +43,22 @@ def test_paragraph_table_keeps_short_paragraphs_whole(tiny):
 def test_paragraph_table_refuses_zero_words(tiny):
     with pytest.raises(ValueError, match="at least 1"):
         paragraph_table(tiny, opening_words=0)
+
+
+def test_paragraph_text_wraps_under_its_id(tiny):
+    text = paragraph_text(tiny, "P2", width=24)
+    lines = text.split("\n")
+    assert lines[0].startswith("[P2] Focus on us")
+    assert all(len(line) <= 24 for line in lines)
+    assert all(line.startswith("     ") for line in lines[1:])
+    assert " ".join(line.strip() for line in lines) == "[P2] " + tiny.paragraph("P2")
+
+
+def test_paragraph_text_names_the_known_ids_for_an_unknown_one(tiny):
+    with pytest.raises(KeyError, match="P1, P2, P3"):
+        paragraph_text(tiny, "P9")
+    with pytest.raises(ValueError, match="at least 20"):
+        paragraph_text(tiny, "P1", width=5)
 
 
 def test_find_paragraphs_matches_whole_words_only(tiny):

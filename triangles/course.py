@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import hashlib
 import json
 import os
@@ -26,8 +27,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
 
 from triangles.exercises import ANSWER_KEYS_PATH, RECORD_ENV
 from triangles.paths import NOTEBOOKS_DIR, REPO_ROOT, SOURCE_DIR
@@ -80,21 +79,25 @@ def find_masters(source_dir: Path = SOURCE_DIR) -> list[Path]:
             if folder.is_dir() and not folder.name.startswith((".", "_"))]
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """Read a notebook without letting nbformat invent random cell ids (output must be deterministic)."""
+def read_notebook(path: Path):
+    """Read a notebook (an nbformat NotebookNode) without letting nbformat invent random cell ids:
+    the release must be deterministic."""
+    import nbformat  # here, not at the top: it costs ~2 s, and triangles.progress needs none of it
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    nb = nbformat.from_dict(data)
-    if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("cells"), list):
         raise ValueError("not an nbformat 4 notebook")
-    if nb.get("nbformat_minor", 0) >= 5:
-        for index, cell in enumerate(nb.cells):
-            if not cell.get("id"):
+    if data.get("nbformat_minor", 0) >= 5:
+        for index, cell in enumerate(data["cells"]):
+            if isinstance(cell, dict) and not cell.get("id"):
                 cell["id"] = hashlib.sha1(f"{Path(path).stem}:{index}".encode()).hexdigest()[:8]
-    return nb
+    return nbformat.reads(json.dumps(data), as_version=4)  # joins multi-line sources
 
 
 def nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
+    """The cell's nbgrader metadata, or {} (also for a damaged student notebook)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     return meta if isinstance(meta, dict) else {}
 
 
@@ -115,7 +118,7 @@ def is_locked(cell) -> bool:
 
 
 def cell_role(cell) -> str | None:
-    """The cell's part in an exercise: answer, check, free, prediction, locked, or None."""
+    """The cell's part in an exercise: answer, check, free, prediction, locked, invalid, or None."""
     meta = nbgrader_meta(cell)
     if not meta:
         return None
@@ -133,7 +136,7 @@ def cell_role(cell) -> str | None:
 
 def source_text(cell) -> str:
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    return "".join(str(part) for part in src) if isinstance(src, list) else str(src)
 
 
 def manifest(nb) -> list[dict]:
@@ -218,10 +221,10 @@ def nbgrader_checksum(cell) -> str:
     return digest.hexdigest()
 
 
-def student_version(master) -> nbformat.NotebookNode:
+def student_version(master):
     """A new notebook: the master with solutions stubbed, hidden tests and outputs removed, and
     graded cells locked, carrying the nbgrader metadata (with checksums) that autograde matches."""
-    nb = nbformat.from_dict(json.loads(json.dumps(master)))  # a deep copy
+    nb = copy.deepcopy(master)
     for cell in nb.cells:
         lock(cell)
         clear_solutions(cell)
@@ -238,6 +241,8 @@ def student_version(master) -> nbformat.NotebookNode:
 
 def notebook_text(nb) -> str:
     """Stable JSON (nbformat's: indent 1, sorted keys) with a trailing newline."""
+    import nbformat
+
     text = nbformat.writes(nb, version=4)
     return text if text.endswith("\n") else text + "\n"
 
@@ -292,12 +297,14 @@ def _check_cells(name: str, nb, nn: str) -> list[Problem]:
     ids: dict[str, int] = {}
     exercises = 0
     first_code = next((i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"), None)
+    setup_ok = first_code is not None and "from triangles.exercises import" in source_text(nb.cells[first_code])
+    setup_reported = False
     for index, cell in enumerate(nb.cells):
         source = source_text(cell)
         _check_markers(problem, index, cell, source)
         meta = nbgrader_meta(cell)
-        if not meta:
-            continue
+        if not meta or not (is_grade(cell) or is_solution(cell) or meta.get("locked") or cell_role(cell)):
+            continue  # nbgrader ignores a cell with no flag set (it needs no grade_id)
         if not _check_metadata(problem, index, cell, meta):
             continue
         grade_id = meta.get("grade_id", "")
@@ -314,10 +321,10 @@ def _check_cells(name: str, nb, nn: str) -> list[Problem]:
             if not re.fullmatch(rf"ex{nn}-\d+", grade_id):
                 problem(index, f"a check cell's grade_id must be ex{nn}-<k>, not {grade_id}")
             _check_check_cell(problem, index, cell, grade_id, answers)
-            if first_code is None or "from triangles.exercises import" not in source_text(nb.cells[first_code]):
+            if not setup_ok and not setup_reported:
                 problem(first_code, "the first code cell must be the set-up cell: "
                                     "from triangles.exercises import check, grade")
-                first_code = -1  # report once
+                setup_reported = True
         elif role == "free":
             exercises += 1
             if not re.fullmatch(rf"ex{nn}-\d+", grade_id):
@@ -424,7 +431,7 @@ def _check_check_cell(problem, index, cell, exercise_id, answers):
         problem(index, f"check cell {exercise_id} needs an answer cell {exercise_id}-answer above it")
         return
     answer_index, answer = answers[exercise_id]
-    student = nbformat.from_dict(json.loads(json.dumps(answer)))
+    student = copy.deepcopy(answer)
     try:
         clear_solutions(student)
     except ValueError:
@@ -466,17 +473,27 @@ def record_keys(path: Path, nb, timeout: int = CELL_TIMEOUT) -> dict[str, dict]:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
-    run = nbformat.from_dict(json.loads(json.dumps(nb)))
+    run = copy.deepcopy(nb)
     expected = {nbgrader_meta(c)["grade_id"]: i for i, c in enumerate(run.cells) if cell_role(c) == "check"}
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "keys.jsonl"
         record.touch()
         client = NotebookClient(run, timeout=timeout, kernel_name=KERNEL,
                                 resources={"metadata": {"path": str(path.parent)}})
-        try:
-            client.execute(env={**os.environ, RECORD_ENV: str(record)})
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            raise ReleaseError([Problem(path.name, _failed_cell(run), f"the master failed to run: {_first_line(exc)}")])
+        # The kernel's own stderr (start-up warnings) is kept out of the release's output, and
+        # shown only if the kernel dies.
+        with open(Path(tmp) / "kernel.log", "w+", encoding="utf-8") as log:
+            try:
+                client.execute(env={**os.environ, RECORD_ENV: str(record)}, stderr=log)
+            except (CellExecutionError, CellTimeoutError) as exc:
+                raise ReleaseError([Problem(path.name, _failed_cell(run), f"the master failed to run: {_first_line(exc)}")])
+            except DeadKernelError:
+                log.seek(0)
+                lines = [line for line in log.read().splitlines() if line.strip() and "without encryption" not in line]
+                tail = " | ".join(lines[-3:]) or "no message (out of memory? os._exit?)"
+                raise ReleaseError([Problem(path.name, None, f"the kernel died while running the master: {tail}")])
+            except (OSError, RuntimeError) as exc:  # no python3 kernel, missing folder, ...
+                raise ReleaseError([Problem(path.name, None, f"could not run the master in a kernel: {exc}")])
         entries = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
     keys, problems = {}, []
     for entry in entries:

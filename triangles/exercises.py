@@ -22,13 +22,13 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 ANSWER_KEYS_PATH = Path(__file__).with_name("answer_keys.json")
-# Environment overrides, read at call time: another keys file (tests, `release --check`) and the
-# record mode that `release` switches on in the kernels that run the masters.
+# Environment overrides, read at call time (kernels inherit them): another keys file (tests, a
+# grader's own keys) and the record mode that `release` switches on in the kernels running masters.
 KEYS_ENV = "TRIANGLES_ANSWER_KEYS"
 RECORD_ENV = "TRIANGLES_RECORD_KEYS"
 

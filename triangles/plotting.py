@@ -23,6 +23,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from .model import ACTOR_NAMES, ACTORS, DYADS, NEUTRAL_BAND, Analysis, Configuration, Role, Triangle
 
@@ -35,13 +38,17 @@ __all__ = [
     "SeriesStyle",
     "new_figure",
     "figure_png",
+    "FastRenderer",
+    "side_by_side_regions",
     "TriangleDiagram",
     "draw_triangle",
     "TimelinePlot",
     "decimal_year",
+    "decimal_years",
     "PathPlot",
     "draw_path",
     "draw_indicators",
+    "draw_event_strip",
     "INDICATOR_LABELS",
 ]
 
@@ -115,32 +122,131 @@ def new_figure(width: float, height: float, dpi: float = 80) -> Figure:
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """The figure as PNG bytes.  Fast settings: no tight bbox, light compression."""
+    """The whole figure as PNG bytes (a full draw).  Light compression: speed first."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi or fig.dpi, facecolor="white",
                 metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
-def _freeze_layout(fig: Figure) -> None:
-    """Lay the figure out once with the constrained engine, then keep that layout.
+def _encode_png(canvas: FigureCanvasAgg, compress_level: int = 1) -> bytes:
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", compress_level=compress_level)
+    return buffer.getvalue()
 
-    Recomputing the layout on every redraw costs more than the redraw itself.
+
+class FastRenderer:
+    """Render a figure to PNG again and again, redrawing only what changes.
+
+    The first render draws the whole figure *without* the dynamic artists and
+    keeps that picture as a background.  Later renders paste the background
+    and draw only the dynamic artists on top (blitting): text such as tick
+    labels and legends is the slow part of a draw, and it rarely changes.
+
+    ``regions`` splits the figure into side-by-side parts, each a rectangle
+    (x0, y0, x1, y1 in figure fractions) with the axes drawn inside it.  When
+    a region's entry of ``layout_key`` changes (e.g. new axis limits), only
+    that region's background is redrawn.  The figure itself is left unchanged,
+    so ``fig.savefig`` still works as usual.
     """
-    fig.set_layout_engine("constrained")
-    fig.canvas.draw()
-    fig.set_layout_engine("none")
+
+    def __init__(self, fig: Figure,
+                 regions: Mapping[str, tuple[tuple[float, float, float, float], Sequence[Axes]]]
+                 | None = None) -> None:
+        self.fig = fig
+        self.regions = dict(regions or {})
+        self._background = None
+        self._keys: dict = {}
+        self.full_draws = 0
+        self.region_draws = 0
+
+    def invalidate(self) -> None:
+        self._background = None
+
+    def png(self, dynamic: Sequence, layout_key: Mapping[str, object] | object = None) -> bytes:
+        canvas = self.fig.canvas
+        keys = dict(layout_key) if isinstance(layout_key, Mapping) else {"": layout_key}
+        changed = [k for k in keys if keys[k] != self._keys.get(k, _UNSET)]
+        with _left_out(dynamic):
+            if self._background is None or not set(changed) <= set(self.regions):
+                canvas.draw()  # animated artists are left out of a normal draw
+                self.full_draws += 1
+            elif changed:
+                canvas.restore_region(self._background)
+                for name in changed:
+                    self._redraw_region(name)
+                self.region_draws += 1
+            else:
+                canvas.restore_region(self._background)
+            if self._background is None or changed:
+                self._background = canvas.copy_from_bbox(self.fig.bbox)
+                self._keys = keys
+        for artist in dynamic:
+            self.fig.draw_artist(artist)
+        return _encode_png(canvas)
+
+    def _redraw_region(self, name: str) -> None:
+        (x0, y0, x1, y1), axes = self.regions[name]
+        blank = Rectangle((x0, y0), x1 - x0, y1 - y0, transform=self.fig.transFigure,
+                          facecolor=self.fig.get_facecolor(), edgecolor="none")
+        blank.set_figure(self.fig)
+        self.fig.draw_artist(blank)
+        for ax in axes:
+            self.fig.draw_artist(ax)
+
+
+_UNSET = object()
+
+
+class _left_out:
+    """Mark artists animated for the duration, so that normal draws skip them."""
+
+    def __init__(self, artists: Sequence) -> None:
+        self.artists = list(artists)
+
+    def __enter__(self) -> None:
+        for artist in self.artists:
+            artist.set_animated(True)
+
+    def __exit__(self, *exc: object) -> None:
+        for artist in self.artists:
+            artist.set_animated(False)
+
+
+def side_by_side_regions(fig: Figure, named_axes: Mapping[str, Axes]) -> dict:
+    """Regions for FastRenderer from axes laid out left to right in a gridspec:
+    each region runs the full height, split halfway between neighbouring cells."""
+    cells = [(name, ax, ax.get_subplotspec().get_position(fig)) for name, ax in named_axes.items()]
+    cells.sort(key=lambda c: c[2].x0)
+    regions = {}
+    for i, (name, ax, cell) in enumerate(cells):
+        left = 0.0 if i == 0 else (cells[i - 1][2].x1 + cell.x0) / 2
+        right = 1.0 if i == len(cells) - 1 else (cell.x1 + cells[i + 1][2].x0) / 2
+        regions[name] = ((left, 0.0, right, 1.0), [ax])
+    return regions
 
 
 # --------------------------------------------------------------------------
 # the triangle diagram
 
 #: Vertex positions in axes coordinates: the US on top, China left, Russia right.
-VERTICES: dict[str, tuple[float, float]] = {"US": (0.5, 0.86), "CN": (0.12, 0.2), "RU": (0.88, 0.2)}
+VERTICES: dict[str, tuple[float, float]] = {"US": (0.5, 0.70), "CN": (0.16, 0.2), "RU": (0.84, 0.2)}
+#: Where each edge's label sits (offset from the edge's midpoint) and how it is aligned,
+#: so that the text never crosses its own line.
+_EDGE_LABEL_PLACE = {"US-CN": (-0.035, 0.02, "right", "bottom"),
+                     "US-RU": (0.035, 0.02, "left", "bottom"),
+                     "CN-RU": (0.0, 0.03, "center", "bottom")}
 
 
 def _role_text(role: Role) -> str:
     return "no role" if role is Role.NONE else role.value
+
+
+def signed(value: float) -> str:
+    """'+0.45' or '−0.60' (a true minus sign, as in print)."""
+    return f"{value:+.2f}".replace("-", "\u2212")
 
 
 class TriangleDiagram:
@@ -148,7 +254,9 @@ class TriangleDiagram:
 
     ``edges[dyad]`` is the edge's Line2D (colour AND line style encode the
     sign), ``edge_labels[dyad]`` its text ("+0.45 amity"), ``role_labels[actor]``
-    the role under each vertex.  Call ``update(analysis)`` to redraw in place.
+    the role by each vertex.  Call ``update(analysis)`` to redraw in place.
+    ``compact=True`` (a small diagram beside another plot) uses actor codes and
+    two-line edge labels.
     """
 
     def __init__(self, ax: Axes, *, band: float = NEUTRAL_BAND, legend: bool = True,
@@ -166,31 +274,29 @@ class TriangleDiagram:
         for dyad in DYADS:
             a, b = dyad.split("-")
             (x0, y0), (x1, y1) = VERTICES[a], VERTICES[b]
-            (line,) = ax.plot([x0, x1], [y0, y1], lw=3.0 if not compact else 2.4,
+            (line,) = ax.plot([x0, x1], [y0, y1], lw=2.4 if compact else 3.0,
                               solid_capstyle="butt", dash_capstyle="butt", zorder=1)
             self.edges[dyad] = line
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            # Push the label off the edge, away from the triangle's centre.
-            cx, cy = 0.5, 0.42
-            dx, dy = mx - cx, my - cy
-            norm = (dx * dx + dy * dy) ** 0.5 or 1.0
-            offset = 0.09 if not compact else 0.1
-            self.edge_labels[dyad] = ax.text(
-                mx + dx / norm * offset, my + dy / norm * offset, "", ha="center", va="center",
-                fontsize=font, zorder=3)
+            dx, dy, ha, va = _EDGE_LABEL_PLACE[dyad]
+            self.edge_labels[dyad] = ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + dy, "",
+                                             ha=ha, va=va, fontsize=font, zorder=3,
+                                             linespacing=1.1)
         self.vertex_labels = {}
         self.role_labels = {}
+        self.vertex_markers = []
         for actor, (x, y) in VERTICES.items():
-            ax.plot([x], [y], marker="o", ms=9 if not compact else 7, color="black", zorder=2)
+            (marker,) = ax.plot([x], [y], marker="o", ms=7 if compact else 9, color="black",
+                                zorder=2)
+            self.vertex_markers.append(marker)
             name = actor if compact else ACTOR_NAMES[actor]
-            above = actor == "US"
-            self.vertex_labels[actor] = ax.text(
-                x, y + (0.055 if above else -0.06), name, ha="center",
-                va="bottom" if above else "top", fontsize=font + 1, fontweight="bold", zorder=3)
-            self.role_labels[actor] = ax.text(
-                x, y + (0.055 if above else -0.06) + (0.075 if above else -0.075), "",
-                ha="center", va="bottom" if above else "top", fontsize=font, style="italic",
-                zorder=3)
+            if actor == "US":  # name above its role, both above the vertex
+                role_y, name_y, va = y + 0.04, y + 0.11, "bottom"
+            else:  # name below the vertex, role below the name
+                role_y, name_y, va = y - 0.11, y - 0.04, "top"
+            self.vertex_labels[actor] = ax.text(x, name_y, name, ha="center", va=va,
+                                                fontsize=font + 1, fontweight="bold", zorder=3)
+            self.role_labels[actor] = ax.text(x, role_y, "", ha="center", va=va, fontsize=font,
+                                              style="italic", zorder=3)
         self.title = ax.set_title("", fontsize=font + 1, loc="center")
         self.legend = None
         if legend:
@@ -200,26 +306,33 @@ class TriangleDiagram:
                 for s in (1, 0, -1)
             ]
             self.legend = ax.legend(handles=handles, loc="upper center",
-                                    bbox_to_anchor=(0.5, 0.0), ncol=1 if compact else 3,
-                                    frameon=False, fontsize=font - 1, handlelength=2.6,
-                                    columnspacing=1.2)
+                                    bbox_to_anchor=(0.5, 0.0), ncol=1, frameon=False,
+                                    fontsize=font - 1, handlelength=2.6, borderaxespad=0.0)
+
+    @property
+    def dynamic_artists(self) -> list:
+        """The artists ``update`` changes (for FastRenderer), in drawing order: the
+        vertex dots come after the edges so that they stay on top."""
+        return [*self.edges.values(), *self.vertex_markers, *self.edge_labels.values(),
+                *self.role_labels.values(), self.title]
 
     def _legend_label(self, sign: int) -> str:
         b = self.band
-        return {1: f"amity (≥ +{b:.2f})", 0: f"neutral (|score| < {b:.2f})",
-                -1: f"enmity (≤ −{b:.2f})"}[sign]
+        return {1: f"amity (score ≥ +{b:.2f})", 0: f"neutral (score between ±{b:.2f})",
+                -1: f"enmity (score ≤ \u2212{b:.2f})"}[sign]
 
     def update(self, analysis: Analysis, title: str | None = None) -> None:
         signs = analysis.signs.as_dict()
         scores = analysis.triangle.as_dict() if analysis.triangle is not None else None
+        gap = "\n" if self.compact else " "
         for dyad in DYADS:
             style = SIGN_STYLES[signs[dyad]]
             line = self.edges[dyad]
             line.set_color(style.color)
             line.set_linestyle(style.linestyle)
-            value = f"{scores[dyad]:+.2f} " if scores is not None else ""
+            value = f"{signed(scores[dyad])}{gap}" if scores is not None else ""
             self.edge_labels[dyad].set_text(f"{value}{style.label}")
-            self.edge_labels[dyad].set_color(style.color if signs[dyad] else "black")
+            self.edge_labels[dyad].set_color(style.color)
         for actor in ACTORS:
             self.role_labels[actor].set_text(_role_text(analysis.roles[actor]))
         if title is None:
@@ -256,18 +369,25 @@ def decimal_year(start: pd.Timestamp, precision: str) -> float:
     A partial date is placed in the middle of the period it could fall in
     (mid-year for a bare year, mid-month for a month), which is the honest spot.
     """
-    year = start.year
-    days = 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
-    if precision == "year":
-        return year + 0.5
-    if precision == "month":
-        return year + (start.dayofyear - 1 + start.days_in_month / 2) / days
-    return year + (start.dayofyear - 0.5) / days
+    frame = pd.DataFrame({"start": [pd.Timestamp(start)], "date_precision": [precision]})
+    return float(decimal_years(frame)[0])
+
+
+def decimal_years(events: pd.DataFrame) -> np.ndarray:
+    """``decimal_year`` for every row of ``events`` (columns start, date_precision)."""
+    start = pd.to_datetime(events["start"])
+    year = start.dt.year.to_numpy(dtype=float)
+    days = np.where(start.dt.is_leap_year.to_numpy(dtype=bool), 366.0, 365.0)
+    doy = start.dt.day_of_year.to_numpy(dtype=float)
+    precision = events["date_precision"].astype(object).to_numpy()
+    day = year + (doy - 0.5) / days
+    month = year + (doy - 1 + start.dt.days_in_month.to_numpy(dtype=float) / 2) / days
+    return np.select([precision == "year", precision == "month"], [year + 0.5, month], day)
 
 
 def _row_offsets(keys: Sequence[object]) -> np.ndarray:
     """Small vertical offsets that fan out events sharing a row and a year."""
-    pattern = (0.0, 0.18, -0.18, 0.32, -0.32)
+    pattern = (0.0, 0.13, -0.13, 0.26, -0.26, 0.39, -0.39)
     seen: dict[object, int] = {}
     out = np.empty(len(keys))
     for i, key in enumerate(keys):
@@ -316,14 +436,18 @@ class TimelinePlot:
                   frameon=False, fontsize=FONT_SIZE - 1, borderaxespad=0.2)
 
     @property
+    def dynamic_artists(self) -> list:
+        """What ``update`` changes, except the x limits (a new layout)."""
+        return [*self.collections.values(), self.year_line, self.year_text]
+
+    @property
     def n_points(self) -> int:
         return sum(len(c.get_offsets()) for c in self.collections.values())
 
     def update(self, events: pd.DataFrame, years: tuple[int, int],
                selected_year: int | None = None) -> None:
         first, last = years
-        xs = np.array([decimal_year(s, p) for s, p in zip(events["start"], events["date_precision"])],
-                      dtype=float)
+        xs = decimal_years(events) if len(events) else np.empty(0)
         cats = events["category"].astype(object).to_numpy()
         exact = (events["date_precision"].astype(object) == "day").to_numpy()
         offsets = _row_offsets(list(zip(cats, np.floor(xs)))) if len(xs) else np.empty(0)
@@ -364,12 +488,20 @@ class PathPlot:
                                           marker=st.marker, lw=LINE_WIDTH, ms=5, label=st.label,
                                           zorder=3)
         ax.set_ylim(-1.08, 1.08)
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+        # Few, whole-number step ticks: every tick label costs time on each redraw.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.set_xlabel("step", fontsize=FONT_SIZE)
         ax.set_ylabel("score (−1 enmity … +1 amity)", fontsize=FONT_SIZE)
         ax.tick_params(labelsize=FONT_SIZE - 1)
         ax.grid(axis="y", color="#dddddd", lw=0.8)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, frameon=False,
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False,
                   fontsize=FONT_SIZE - 1, borderaxespad=0.2, handlelength=2.6)
+
+    @property
+    def dynamic_artists(self) -> list:
+        """The lines; a path of another length changes the x limits (a new layout)."""
+        return list(self.lines.values())
 
     def update(self, path: Sequence[Triangle]) -> None:
         steps = np.arange(len(path))
@@ -399,14 +531,16 @@ def _subject_style(subject: str) -> SeriesStyle:
 
 
 def draw_indicators(fig: Figure, indicators: pd.DataFrame,
-                    series: Iterable[tuple[str, str]], *, empty_message: str | None = None
-                    ) -> list[Axes]:
+                    series: Iterable[tuple[str, str]], *,
+                    events: pd.DataFrame | None = None) -> list[Axes]:
     """Redraw ``fig`` with one panel per indicator, one line per subject.
 
     ``series`` lists (indicator, subject) pairs.  Each indicator has its own
     panel because units differ (dollars, warheads, exercise counts); within a
-    panel each subject has its own colour, line style, marker and end label.
-    Returns the panels (empty list and a message when there is nothing to plot).
+    panel each subject has its own colour, line style, marker and label.
+    Values start from zero, so that a small change does not look large.
+    With no series, the ``events`` (if given) are drawn on a year axis instead.
+    Returns the panels.
     """
     fig.clear()
     wanted: dict[str, list[str]] = {}
@@ -415,10 +549,14 @@ def draw_indicators(fig: Figure, indicators: pd.DataFrame,
         if subject not in wanted[indicator]:
             wanted[indicator].append(subject)
     if not wanted:
-        fig.text(0.5, 0.5, empty_message or "no indicator series bears on this selection",
-                 ha="center", va="center", fontsize=FONT_SIZE + 1, wrap=True)
-        return []
-    axes = fig.subplots(len(wanted), 1, squeeze=False)[:, 0]
+        ax = fig.add_axes((0.46, 0.12, 0.5, 0.78))  # the left part holds the headlines
+        draw_event_strip(ax, events if events is not None else pd.DataFrame())
+        return [ax]
+    # Fixed margins instead of a layout engine: a layout pass costs more than the drawing.
+    n = len(wanted)
+    axes = fig.subplots(n, 1, squeeze=False, gridspec_kw=dict(
+        left=0.13, right=0.98, top=1 - 0.09 / n ** 0.5, bottom=0.1 + 0.02 * (n - 1),
+        hspace=0.5))[:, 0]
     for ax, (indicator, subjects) in zip(axes, wanted.items()):
         rows = indicators.loc[indicators["indicator"] == indicator]
         units = sorted(set(rows["unit"].astype(object)))
@@ -435,14 +573,56 @@ def draw_indicators(fig: Figure, indicators: pd.DataFrame,
         ax.set_ylabel(_wrap_unit("; ".join(units)), fontsize=FONT_SIZE - 1)
         ax.tick_params(labelsize=FONT_SIZE - 1)
         ax.grid(color="#e4e4e4", lw=0.8)
+        values = rows.loc[rows["subject"].isin(subjects), "value"].dropna()
         if ax.lines:
             ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="best", handlelength=2.6)
+            if (values >= 0).all():
+                ax.set_ylim(bottom=0)
         else:
             ax.text(0.5, 0.5, "no values in the data", transform=ax.transAxes, ha="center",
                     va="center", fontsize=FONT_SIZE)
+        whole = bool(len(values)) and bool((values % 1 == 0).all()) and values.max() < 50
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=whole))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     axes[-1].set_xlabel("year", fontsize=FONT_SIZE)
-    fig.set_layout_engine("constrained")
     return list(axes)
+
+
+def draw_event_strip(ax: Axes, events: pd.DataFrame, max_chars: int = 44) -> None:
+    """A few events on a year axis, one row each: the headline on the left, the dot at
+    its date (hollow when only the month or year is known)."""
+    # Left-aligned with the headlines, not with the axes (x in axes fractions).
+    left_edge = -ax.get_position().x0 / ax.get_position().width + 0.04
+    ax.set_title("events cited (no indicator series is tied to this claim)",
+                 fontsize=FONT_SIZE + 1, loc="left", x=left_edge)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("year", fontsize=FONT_SIZE)
+    ax.tick_params(labelsize=FONT_SIZE - 1)
+    ax.tick_params(axis="y", length=0)
+    if events.empty:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no events are cited either", transform=ax.transAxes, ha="center",
+                va="center", fontsize=FONT_SIZE)
+        return
+    xs = decimal_years(events)
+    lo, hi = float(xs.min()), float(xs.max())
+    pad = max(1.0, (hi - lo) * 0.08)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(len(xs) - 0.5, -0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.grid(axis="x", color="#e4e4e4", lw=0.8)
+    labels = []
+    for row, (x, event) in enumerate(zip(xs, events.itertuples(index=False))):
+        exact = event.date_precision == "day"
+        ax.plot([x], [row], marker="o", ms=8, color="black",
+                markerfacecolor="black" if exact else "white", zorder=3)
+        ax.axhline(row, color="#eeeeee", lw=0.8, zorder=1)
+        headline = str(event.headline)
+        if len(headline) > max_chars:
+            headline = headline[: max_chars - 1].rstrip() + "…"
+        labels.append(f"{headline}\n{event.start_date}")
+    ax.set_yticks(range(len(xs)), labels, fontsize=FONT_SIZE - 1)
 
 
 def _subject_label(subject: str) -> str:

@@ -1,6 +1,7 @@
 """Close-reading helpers for notebook 01: pure functions over an Article, no widgets, no I/O.
 
     paragraph_table(article)             one row per paragraph: id, word count, opening words
+    paragraph_text(article, pid)         one paragraph with its id, wrapped for print()
     find_paragraphs(article, term, ...)  ids of the paragraphs that use a word or phrase
     word_count(text)                     words in a text, counted the same way everywhere
 """
@@ -8,12 +9,13 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pandas as pd
 
 from .article import Article
 
-__all__ = ["word_count", "paragraph_table", "find_paragraphs"]
+__all__ = ["word_count", "paragraph_table", "paragraph_text", "find_paragraphs"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
@@ -35,6 +37,14 @@ def paragraph_table(article: Article, opening_words: int = 10) -> pd.DataFrame:
         opening = " ".join(tokens[:opening_words]) + (" …" if len(tokens) > opening_words else "")
         rows.append({"paragraph_id": pid, "words": word_count(text), "opening": opening})
     return pd.DataFrame(rows, columns=["paragraph_id", "words", "opening"])
+
+
+def paragraph_text(article: Article, paragraph_id: str, width: int = 88) -> str:
+    """``[P4] Russia lacks ...`` wrapped to ``width`` characters, ready for ``print``."""
+    if width < 20:
+        raise ValueError(f"width must be at least 20 characters, not {width}")
+    return textwrap.fill(f"[{paragraph_id}] {article.paragraph(paragraph_id)}", width=width,
+                         subsequent_indent=" " * (len(paragraph_id) + 3))
 
 
 def find_paragraphs(article: Article, term: str, *, case_sensitive: bool = False) -> list[str]:

@@ -80,7 +80,7 @@ def _tri_export_NONCE():
                 return ["timestamp", v.isoformat()]
             if v is pd.NaT or v is pd.NA:
                 return None
-            if t.__module__.startswith("pandas.") and isinstance(v, pd.Index):
+            if t.__module__.split(".")[0] == "pandas" and isinstance(v, pd.Index):
                 return ["list", [enc(x, depth + 1) for x in v.tolist()]]
         raise NotPlain(name_of(t))
 

@@ -4,10 +4,10 @@ a student's notebook with odd metadata must still be readable)."""
 from __future__ import annotations
 
 import json
-import re
 
-_SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.S | re.M)
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)", re.S | re.M)
+# nbgrader recognises its markers as substrings of a line, whatever the comment mark.
+BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
 
 class NotANotebook(Exception):
@@ -48,13 +48,27 @@ def is_locked(cell: dict) -> bool:
     return bool(nbg(cell).get("locked"))
 
 
+def _drop_regions(text: str, begin: str, end: str) -> tuple[str, bool]:
+    kept, inside, found = [], False, False
+    for line in text.split("\n"):
+        if begin in line:
+            inside = found = True
+        elif end in line and inside:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept), found
+
+
 def without_solution(text: str) -> str:
-    """What the student version shows for a solution cell (the kit keeps the line above the region)."""
-    return _SOLUTION.sub("", text)
+    """A solution cell with its solution removed (the kit keeps the `x = ...` line above the
+    region; a cell that is all solution becomes empty). Stubs don't matter to the grader."""
+    kept, found = _drop_regions(text, BEGIN_SOLUTION, END_SOLUTION)
+    return kept if found else ""
 
 
 def without_hidden_tests(text: str) -> str:
-    return _HIDDEN.sub("", text)
+    return _drop_regions(text, BEGIN_HIDDEN, END_HIDDEN)[0]
 
 
 def normalised(text: str) -> str:

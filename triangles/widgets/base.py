@@ -28,15 +28,39 @@ from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 import ipywidgets as widgets
+import traitlets
 
-from ..plotting import figure_png, new_figure
+from ..plotting import FastRenderer, new_figure
 
-__all__ = ["Explorer", "check_number", "check_int", "check_int_range", "check_choice",
-           "check_choices", "LABEL_STYLE"]
+__all__ = ["Explorer", "ScoreSlider", "MENU_KEYS_HINT", "LABEL_STYLE", "aligned_labels", "check_number", "check_int",
+           "check_int_range", "check_choice", "check_choices", "summary_html"]
 
 #: Show slider and dropdown labels in full (the default width truncates them).
 LABEL_STYLE = {"description_width": "initial"}
+
+
+def aligned_labels(width_px: int) -> dict:
+    """One label width for a group of sliders, so that their tracks line up.  Pick it wide
+    enough for the longest label: the label must stay visible in full."""
+    return {"description_width": f"{width_px}px"}
 MAX_ERRORS_SHOWN = 5
+#: In JupyterLab a closed menu does not get the arrow keys (they move between cells,
+#: ipywidgets#3912); opening it first works.
+MENU_KEYS_HINT = "Keyboard: Space or Alt+↓ opens a menu, arrows choose, Enter confirms."
+
+
+class ScoreSlider(widgets.FloatSlider):
+    """A FloatSlider for scores in [-1, 1] that drops the browser's float noise.
+
+    The browser's slider snaps to its step and sends the value back computed in
+    floating point (0.2 comes back as 0.19999999999999996), which would move a
+    score that sits exactly on the neutral band across it.  Rounding to 10
+    decimals restores the value that was meant.
+    """
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        return round(super()._validate_value(proposal), 10)
 
 
 # --------------------------------------------------------------------------
@@ -111,6 +135,7 @@ class Explorer(widgets.VBox):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.figure = new_figure(*self.figsize, dpi=self.dpi)
+        self.renderer = FastRenderer(self.figure)  # subclasses may give it regions
         self.figure_output = self._part(widgets.Output(), "figure")
         self.error_output = self._part(widgets.Output(), "errors")
         self.add_class(f"{self.css_prefix}-explorer")
@@ -191,12 +216,28 @@ class Explorer(widgets.VBox):
         """Recompute everything from the controls and redraw the one figure."""
         with self._lock:
             self._update()
-            self._png = figure_png(self.figure)
+            self._png = self._render_png()
             self.redraw_count += 1
             self.figure_output.outputs = (self._figure_bundle(),)
 
     def _update(self) -> None:
+        """Recompute from the controls; update the artists and the text widgets."""
         raise NotImplementedError
+
+    def _render_png(self) -> bytes:
+        dynamic = self._dynamic_artists()
+        if dynamic is None:
+            self.renderer.invalidate()  # everything may have changed: draw it all
+            dynamic = []
+        return self.renderer.png(dynamic, self._layout_key())
+
+    def _dynamic_artists(self) -> list | None:
+        """Artists that ``_update`` changes; None means "redraw everything"."""
+        return None
+
+    def _layout_key(self) -> object:
+        """Anything that, when it changes, needs a full redraw (e.g. axis limits)."""
+        return None
 
     @property
     def figure_png(self) -> bytes:
@@ -228,10 +269,18 @@ class Explorer(widgets.VBox):
     def state(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def set_state(self, **values: Any) -> None:
-        """Set several controls at once and redraw once.  Raises ValueError
-        (naming the widget, the control and the allowed values) before
-        changing anything if any value is not allowed."""
+    def set_state(self, sync_data: dict | None = None, /, **values: Any) -> None:
+        """Set several controls at once and redraw once, e.g.
+        ``explorer.set_state(us_cn=0.5)``.  Raises ValueError (naming the
+        widget, the control and the allowed values) before changing anything
+        if any value is not allowed.
+
+        (ipywidgets itself calls ``set_state(sync_data)`` with one dict to apply
+        updates from the browser; that call is passed on unchanged.)
+        """
+        if sync_data is not None:
+            super().set_state(sync_data)
+            return
         unknown = sorted(set(values) - set(self.state))
         if unknown:
             raise ValueError(f"{self.widget_name}: unknown state keys {unknown}; "

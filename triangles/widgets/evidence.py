@@ -7,9 +7,10 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ..plotting import draw_indicators
-from .base import LABEL_STYLE, Explorer, check_choice
+from .base import LABEL_STYLE, MENU_KEYS_HINT, Explorer, check_choice
 from .timeline import events_html
 
 __all__ = ["EvidenceExplorer", "claim_label", "parse_series"]
@@ -51,6 +52,7 @@ class EvidenceExplorer(Explorer):
     def __init__(self, claims: pd.DataFrame, indicators: pd.DataFrame, timeline: pd.DataFrame,
                  sources: pd.DataFrame, claim: str | None = None) -> None:
         super().__init__()
+        self._pictures: dict[str, bytes] = {}  # claim -> PNG: the chart depends on the claim only
         if claims.empty:
             raise ValueError(f"{self.widget_name}: the claims table has no rows")
         self.claims = claims.set_index("claim_id", drop=False)
@@ -73,9 +75,35 @@ class EvidenceExplorer(Explorer):
         self.events_widget.layout = widgets.Layout(max_height="320px", overflow="auto",
                                                    border="1px solid #ccc", padding="0 8px",
                                                    max_width="860px")
-        self.children = [self.claim_dropdown, self.claim_widget, self.figure_output,
+        hint = widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>")
+        self.children = [self.claim_dropdown, hint, self.claim_widget, self.figure_output,
                          self.summary_widget, self.events_widget, self.error_output]
         self.refresh()
+
+    # ---- the chart, drawn once per claim
+
+    _charted_claim: str | None = None
+
+    @property
+    def figure(self) -> Figure:
+        """The chart of the selected claim.  It is drawn on demand, so that going back to a
+        claim seen before shows its stored picture at once."""
+        if getattr(self, "claim_dropdown", None) is not None and self._charted_claim != self.selected_claim:
+            draw_indicators(self._figure, self.indicators, self.series, events=self.evidence_events)
+            self._charted_claim = self.selected_claim
+        return self._figure
+
+    @figure.setter
+    def figure(self, value: Figure) -> None:
+        self._figure = value
+
+    def _render_png(self) -> bytes:
+        claim = self.selected_claim
+        if claim not in self._pictures:
+            self.figure  # draws the chart for this claim
+            self.renderer.invalidate()
+            self._pictures[claim] = self.renderer.png([], None)
+        return self._pictures[claim]
 
     # ---- reading
 
@@ -100,7 +128,7 @@ class EvidenceExplorer(Explorer):
             ids = [e for e in claim[column] if e in self.timeline.index]
             parts.append(self.timeline.loc[ids].assign(evidence_role=role))
         events = pd.concat(parts)
-        events = events.loc[~events.index.duplicated(keep="first")]
+        events = events.loc[~events.index.duplicated(keep="first")].reset_index(drop=True)
         return events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)
 
     @property
@@ -148,9 +176,7 @@ class EvidenceExplorer(Explorer):
 
     def _update(self) -> None:
         claim = self.claim
-        draw_indicators(self.figure, self.indicators, self.series,
-                        empty_message="No indicator series is tied to this claim;\n"
-                                      "read the events below instead.")
+        events = self.evidence_events
         parts = [f"<blockquote>“{html.escape(str(claim['quote']))}”</blockquote>",
                  f"<p><strong>{html.escape(str(claim['claim_type']))}</strong>, paragraph "
                  f"{html.escape(str(claim['paragraph_id']))} of the article.</p>"]
@@ -159,7 +185,6 @@ class EvidenceExplorer(Explorer):
             if value:
                 parts.append(f"<p><strong>{label}:</strong> {html.escape(value)}</p>")
         self.claim_widget.value = "".join(parts)
-        events = self.evidence_events
         blocks = []
         for role, heading in (("evidence", "Events cited for the claim"),
                               ("outcome", "Events that show the outcome")):

@@ -11,8 +11,9 @@ import pandas as pd
 from ..data import triangle_for_year
 from ..dynamics import DEFAULT_ETA, SCENARIOS, Scenario, path_summary, simulate
 from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
-from ..plotting import DYAD_LABELS, PathPlot, TriangleDiagram
-from .base import LABEL_STYLE, Explorer, check_choice, check_int, check_number, summary_html
+from ..plotting import DYAD_LABELS, PathPlot, TriangleDiagram, side_by_side_regions
+from .base import (LABEL_STYLE, MENU_KEYS_HINT, Explorer, ScoreSlider, aligned_labels, check_choice,
+                   check_int, check_number, summary_html)
 
 __all__ = ["ScenarioExplorer", "CUSTOM", "MAX_WIDGET_STEPS"]
 
@@ -72,10 +73,10 @@ class ScenarioExplorer(Explorer):
         self._watch(self.start_dropdown, "the start menu", before=self._load_start_year)
         self.start_sliders: dict[str, widgets.FloatSlider] = {}
         for dyad in DYADS:
-            slider = widgets.FloatSlider(
+            slider = ScoreSlider(
                 value=first.as_dict()[dyad], min=-1.0, max=1.0, step=0.05,
                 description=f"start {DYAD_LABELS[dyad]}", readout_format="+.2f",
-                style=LABEL_STYLE, layout=widgets.Layout(width="360px"))
+                style=aligned_labels(130), layout=widgets.Layout(width="400px"))
             self._part(slider, f"start-{dyad.lower()}-slider")
             self._watch(slider, f"the start {DYAD_LABELS[dyad]} slider", before=self._go_custom)
             self.start_sliders[dyad] = slider
@@ -89,12 +90,16 @@ class ScenarioExplorer(Explorer):
         self.summary_widget.layout = widgets.Layout(max_width="860px")
 
         grid = self.figure.add_gridspec(1, 2, width_ratios=(2.1, 1), left=0.08, right=0.99,
-                                        bottom=0.14, top=0.86, wspace=0.06)
+                                        bottom=0.13, top=0.80, wspace=0.06)
         self.path_plot = PathPlot(self.figure.add_subplot(grid[0, 0]), self.band)
         self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
                                        compact=True)
+        self.renderer.regions = side_by_side_regions(
+            self.figure, {"path": self.path_plot.ax, "diagram": self.diagram.ax})
 
-        left = widgets.VBox([self.scenario_dropdown, self.start_dropdown, *self.start_sliders.values()])
+        hint = widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>")
+        left = widgets.VBox([self.scenario_dropdown, self.start_dropdown, hint,
+                             *self.start_sliders.values()])
         right = widgets.VBox([self.steps_slider, self.description_widget],
                              layout=widgets.Layout(max_width="420px"))
         self.children = [widgets.HBox([left, right]), self.figure_output, self.summary_widget,
@@ -165,9 +170,13 @@ class ScenarioExplorer(Explorer):
             if field in values:
                 out[field] = check_number(name, f"the start {DYAD_LABELS[dyad]} slider ({field})",
                                           values[field], -1, 1)
-        if out.get("start_year", CUSTOM) != CUSTOM and any(f in out for f in _FIELD.values()):
-            raise ValueError(f"{name}: give either start_year (a coded year) or custom start "
-                             f"scores (us_cn, us_ru, cn_ru) with start_year='custom', not both")
+        year = out.get("start_year", CUSTOM)
+        if year != CUSTOM and any(f in out for f in _FIELD.values()):
+            coded = triangle_for_year(self.relations, year).as_dict()
+            # Scores that equal the year's coded ones are consistent (e.g. a saved state).
+            if any(out[f] != coded[d] for d, f in _FIELD.items() if f in out):
+                raise ValueError(f"{name}: give either start_year (a coded year) or custom start "
+                                 f"scores (us_cn, us_ru, cn_ru) with start_year='custom', not both")
         return out
 
     def _apply_state(self, checked: Mapping[str, Any]) -> None:
@@ -179,11 +188,17 @@ class ScenarioExplorer(Explorer):
             self.start_dropdown.value = checked["start_year"]
             self._load_start_year({"new": checked["start_year"]})
         custom = {f: v for f, v in checked.items() if f in _FIELD.values()}
-        if custom:
+        if custom and checked.get("start_year", CUSTOM) == CUSTOM:
             self.start_dropdown.value = CUSTOM
             for dyad, field in _FIELD.items():
                 if field in custom:
                     self.start_sliders[dyad].value = custom[field]
+
+    def _dynamic_artists(self) -> list:
+        return [*self.path_plot.dynamic_artists, *self.diagram.dynamic_artists]
+
+    def _layout_key(self) -> object:
+        return {"path": self.steps_slider.value, "diagram": None}  # steps set the x limits
 
     def _update(self) -> None:
         path = self.path
@@ -194,4 +209,4 @@ class ScenarioExplorer(Explorer):
         self.description_widget.value = (
             f"<p>{html.escape(self.scenario.description)}</p>"
             "<p><em>A teaching model, not a forecast.</em></p>")
-        self.summary_widget.value = summary_html(f"{self.scenario.title}.", self._summary(path))
+        self.summary_widget.value = summary_html("Result:", self._summary(path))

@@ -11,11 +11,11 @@ import pandas as pd
 
 from ..data import triangle_for_year
 from ..model import ACTOR_NAMES, ACTORS, NEUTRAL_BAND, analyse, summary, validate_band
-from ..plotting import DYAD_LABELS, TimelinePlot, TriangleDiagram
-from .base import (LABEL_STYLE, Explorer, check_choices, check_int, check_int_range,
+from ..plotting import DYAD_LABELS, TimelinePlot, TriangleDiagram, side_by_side_regions
+from .base import (Explorer, aligned_labels, check_choices, check_int, check_int_range,
                    summary_html)
 
-__all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html"]
+__all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html", "event_item_html"]
 
 #: The schema's order; categories not listed here follow, sorted.
 CATEGORY_ORDER = ("diplomacy", "military", "economy", "arms control", "border",
@@ -40,36 +40,41 @@ def _text(value: object) -> str:
     return "" if value is None or (not isinstance(value, (tuple, list)) and pd.isna(value)) else str(value)
 
 
-def events_html(events: pd.DataFrame, sources_by_id: Mapping[str, Mapping[str, Any]],
-                limit: int = 300) -> str:
-    """An ordered list of events, each with its coded effects and linked sources."""
-    if events.empty:
-        return "<p><em>No event matches these filters.</em></p>"
-    items = []
-    for event in events.head(limit).itertuples(index=False):
-        effects = [f"{DYAD_LABELS[d]} {_text(getattr(event, c))}" for d, c in _EFFECT_COLUMNS.items()
-                   if _text(getattr(event, c))]
-        links = []
-        for source_id in event.source_ids:
-            source = sources_by_id.get(source_id)
-            if source is None:
-                links.append(html.escape(source_id))
-                continue
-            detail = ", ".join(x for x in (_text(source.get("publisher")), _text(source.get("published"))) if x)
-            links.append(f'<a href="{html.escape(_text(source.get("url")), quote=True)}" '
-                         f'target="_blank" rel="noopener noreferrer">'
-                         f'{html.escape(_text(source.get("title")))}</a> ({html.escape(detail)})')
-        actors = ", ".join(event.actors)
-        items.append(
-            f'<li data-event-id="{html.escape(event.event_id)}">'
+def event_item_html(event: Any, sources_by_id: Mapping[str, Mapping[str, Any]]) -> str:
+    """One event as an HTML list item: date, headline, actors, effects, linked sources."""
+    effects = [f"{DYAD_LABELS[d]} {_text(getattr(event, c))}" for d, c in _EFFECT_COLUMNS.items()
+               if _text(getattr(event, c))]
+    links = []
+    for source_id in event.source_ids:
+        source = sources_by_id.get(source_id)
+        if source is None:
+            links.append(html.escape(source_id))
+            continue
+        detail = ", ".join(x for x in (_text(source.get("publisher")), _text(source.get("published"))) if x)
+        links.append(f'<a href="{html.escape(_text(source.get("url")), quote=True)}" '
+                     f'target="_blank" rel="noopener noreferrer">'
+                     f'{html.escape(_text(source.get("title")))}</a> ({html.escape(detail)})')
+    return (f'<li data-event-id="{html.escape(event.event_id)}">'
             f"<strong>{html.escape(event.start_date)}</strong> · {html.escape(event.headline)}"
-            f" <small>({html.escape(actors)}; {html.escape(_text(event.category))})</small><br/>"
-            f"{html.escape(_text(event.description))}<br/>"
+            f" <small>({html.escape(', '.join(event.actors))}; {html.escape(_text(event.category))})"
+            f"</small><br/>{html.escape(_text(event.description))}<br/>"
             f"<small>effects: {html.escape('; '.join(effects) or 'none coded')}</small><br/>"
             f"<small>sources: {'; '.join(links) or 'none'}</small></li>")
+
+
+def events_html(events: pd.DataFrame, sources_by_id: Mapping[str, Mapping[str, Any]],
+                limit: int = 300, items: Mapping[str, str] | None = None) -> str:
+    """An ordered list of events, each with its coded effects and linked sources.
+    ``items`` may hold ready-made list items by event_id (a cache)."""
+    if events.empty:
+        return "<p><em>No event matches these filters.</em></p>"
+    rows = []
+    for event in events.head(limit).itertuples(index=False):
+        cached = items.get(event.event_id) if items is not None else None
+        rows.append(cached if cached is not None else event_item_html(event, sources_by_id))
     more = (f"<p><em>Showing the first {limit} of {len(events)} events.</em></p>"
             if len(events) > limit else "")
-    return f'<ol class="timeline-event-list">{"".join(items)}</ol>{more}'
+    return f'<ol class="timeline-event-list">{"".join(rows)}</ol>{more}'
 
 
 class TimelineExplorer(Explorer):
@@ -93,6 +98,9 @@ class TimelineExplorer(Explorer):
         self.timeline = timeline
         self.relations = relations
         self._sources = {row["source_id"]: row for row in sources.to_dict("records")}
+        # Each event's list item is built once; filters only pick which to show.
+        self._items = {e.event_id: event_item_html(e, self._sources)
+                       for e in timeline.itertuples(index=False)}
         present = set(timeline["category"].astype(object))
         self.categories = [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
         self.coded_years = sorted(int(y) for y in relations["year"].unique())
@@ -101,7 +109,7 @@ class TimelineExplorer(Explorer):
 
         self.years_slider = self._part(widgets.IntRangeSlider(
             value=(first, last), min=first, max=last, step=1, description="years shown",
-            style=LABEL_STYLE, layout=widgets.Layout(width="460px")), "years-slider")
+            style=aligned_labels(130), layout=widgets.Layout(width="460px")), "years-slider")
         self._watch(self.years_slider, "the years slider")
         self.actor_boxes = {}
         for actor in ACTORS:
@@ -122,7 +130,7 @@ class TimelineExplorer(Explorer):
         # A SelectionSlider offers only coded years, even if the coding has gaps.
         self.year_slider = self._part(widgets.SelectionSlider(
             options=self.coded_years, value=year, description="coded triangle for",
-            style=LABEL_STYLE,
+            style=aligned_labels(130),
             layout=widgets.Layout(width="460px")), "year-slider")
         self._watch(self.year_slider, "the year slider")
         self.summary_widget = self._part(widgets.HTML(), "summary")
@@ -132,11 +140,13 @@ class TimelineExplorer(Explorer):
                                                    border="1px solid #ccc", padding="0 8px",
                                                    max_width="900px")
 
-        grid = self.figure.add_gridspec(1, 2, width_ratios=(2.5, 1), left=0.14, right=0.99,
-                                        bottom=0.13, top=0.88, wspace=0.05)
+        grid = self.figure.add_gridspec(1, 2, width_ratios=(2.5, 1), left=0.17, right=0.99,
+                                        bottom=0.13, top=0.88, wspace=0.04)
         self.timeline_plot = TimelinePlot(self.figure.add_subplot(grid[0, 0]), self.categories)
         self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
                                        compact=True)
+        self.renderer.regions = side_by_side_regions(
+            self.figure, {"timeline": self.timeline_plot.ax, "diagram": self.diagram.ax})
 
         filters = widgets.HBox([
             widgets.VBox([widgets.HTML("<strong>actors</strong> (events whose actors are all ticked)"),
@@ -221,6 +231,12 @@ class TimelineExplorer(Explorer):
         if "year" in checked:
             self.year_slider.value = checked["year"]
 
+    def _dynamic_artists(self) -> list:
+        return [*self.timeline_plot.dynamic_artists, *self.diagram.dynamic_artists]
+
+    def _layout_key(self) -> object:
+        return {"timeline": self.years, "diagram": None}  # the years set the x limits
+
     def _update(self) -> None:
         events = self.filtered_events
         year = self.selected_year
@@ -231,4 +247,5 @@ class TimelineExplorer(Explorer):
         self.summary_widget.value = summary_html(f"Coded triangle for {year}.", summary(analysis))
         first, last = self.years
         self.events_widget.value = (f"<p><strong>{len(events)} events from {first} to {last}"
-                                    f"</strong></p>" + events_html(events, self._sources))
+                                    f"</strong></p>" + events_html(events, self._sources,
+                                                                   items=self._items))

@@ -10,7 +10,7 @@ import pandas as pd
 from ..data import triangle_for_year
 from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
 from ..plotting import DYAD_LABELS, TriangleDiagram
-from .base import LABEL_STYLE, Explorer, check_choice, check_number, summary_html
+from .base import Explorer, ScoreSlider, aligned_labels, check_choice, check_number, summary_html
 
 __all__ = ["TriangleExplorer", "DEFAULT_PRESET_YEARS"]
 
@@ -48,9 +48,9 @@ class TriangleExplorer(Explorer):
 
         self.sliders: dict[str, widgets.FloatSlider] = {}
         for dyad in DYADS:
-            slider = widgets.FloatSlider(
+            slider = ScoreSlider(
                 value=start.as_dict()[dyad], min=-1.0, max=1.0, step=0.05,
-                description=DYAD_LABELS[dyad], readout_format="+.2f", style=LABEL_STYLE,
+                description=DYAD_LABELS[dyad], readout_format="+.2f", style=aligned_labels(95),
                 layout=widgets.Layout(width="330px"))
             self._part(slider, f"{dyad.lower()}-slider")
             self._watch(slider, f"the {DYAD_LABELS[dyad]} slider")
@@ -67,7 +67,7 @@ class TriangleExplorer(Explorer):
         self.summary_widget = self._part(widgets.HTML(), "summary")
         self.summary_widget.layout = widgets.Layout(max_width="760px")
 
-        ax = self.figure.add_axes((0.02, 0.1, 0.96, 0.82))
+        ax = self.figure.add_axes((0.02, 0.2, 0.96, 0.72))  # room below for the legend
         self.diagram = TriangleDiagram(ax, band=self.band)
         help_text = widgets.HTML(
             "<p>Drag a slider, or click it and use the arrow keys. "
@@ -126,6 +126,9 @@ class TriangleExplorer(Explorer):
         for dyad, field in _FIELD.items():
             if field in checked:
                 self.sliders[dyad].value = checked[field]
+
+    def _dynamic_artists(self) -> list:
+        return self.diagram.dynamic_artists
 
     def _update(self) -> None:
         analysis = self.analysis

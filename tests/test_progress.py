@@ -1,0 +1,125 @@
+"""triangles.progress: progress read from saved notebooks, never by running them."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from triangles.course import manifest, notebook_text, read_notebook, student_version
+from triangles.exercises import KEYS_ENV, record_entry
+from triangles.progress import COLUMNS, course_progress, progress_report, show_progress
+
+FIXTURE = Path(__file__).parent / "fixtures" / "course" / "source" / "99-fixture" / "99-fixture.ipynb"
+
+
+def cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The fixture's student version and keys (made in-process: test_course_release covers the
+    release), and a student's copy answered (one right, one wrong, the free response left blank,
+    the prediction written), run top to bottom in a kernel and saved."""
+    out = tmp_path_factory.mktemp("progress")
+    master = read_notebook(FIXTURE)
+    big = pd.DataFrame({"n": [4, 5, 9, 6]}).assign(half=lambda t: t["n"] / 2)
+    keys = {"exercises": {"ex99-1": record_entry("ex99-1", 4), "ex99-2": record_entry("ex99-2", big)},
+            "notebooks": {"99-fixture": manifest(master)}}
+    (out / "answer_keys.json").write_text(json.dumps(keys))
+    (out / "released").mkdir()
+    (out / "released" / "99-fixture.ipynb").write_text(notebook_text(student_version(master)))
+
+    nb = student_version(master)
+    cell(nb, "ex99-1-answer").source += "\ncount_big = 4"
+    cell(nb, "ex99-2-answer").source += '\nbig = pd.DataFrame({"n": [4, 5]})'
+    cell(nb, "pred99-1").source = "Below 4: most numbers are small."
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(out)}}).execute(
+        env={**os.environ, KEYS_ENV: str(out / "answer_keys.json")})
+    (out / "student").mkdir()
+    nbformat.write(nb, out / "student" / "99-fixture.ipynb")
+    return {"released": out / "released", "student": out / "student", "keys": keys, "root": out}
+
+
+def statuses(table):
+    return dict(zip(table["exercise"], table["status"]))
+
+
+def test_saved_feedback_carries_the_status(course):
+    nb = nbformat.read(course["student"] / "99-fixture.ipynb", as_version=4)
+    right, wrong = cell(nb, "ex99-1").outputs[0], cell(nb, "ex99-2").outputs[0]
+    assert right.metadata == {"triangles": {"exercise": "ex99-1", "status": "correct"}}
+    assert right.data["text/plain"] == "✅ Right." and "<strong>Right.</strong>" in right.data["text/html"]
+    assert wrong.metadata["triangles"]["status"] == "incorrect"
+    assert wrong.data["text/plain"].startswith("Not yet. Hint: Keep the numbers above 3")
+
+
+def test_progress_of_an_answered_saved_notebook(course):
+    table = course_progress(course["student"], answer_keys=course["keys"])
+    assert list(table.columns) == COLUMNS
+    assert table.to_dict("records") == [
+        {"notebook": "99-fixture", "exercise": "ex99-1", "kind": "auto", "status": "right", "detail": ""},
+        {"notebook": "99-fixture", "exercise": "ex99-2", "kind": "auto", "status": "not yet", "detail": ""},
+        {"notebook": "99-fixture", "exercise": "pred99-1", "kind": "prediction", "status": "done", "detail": ""},
+        {"notebook": "99-fixture", "exercise": "ex99-3", "kind": "free", "status": "not answered", "detail": ""},
+    ]
+
+
+def test_progress_of_a_fresh_notebook_and_of_unchecked_answers(course, tmp_path):
+    shutil.copy(course["released"] / "99-fixture.ipynb", tmp_path)
+    assert set(statuses(course_progress(tmp_path, answer_keys=course["keys"])).values()) == {"not answered"}
+
+    nb = nbformat.read(tmp_path / "99-fixture.ipynb", as_version=4)
+    cell(nb, "ex99-1-answer").source += "\ncount_big = 4"  # answered, but its check never run
+    cell(nb, "ex99-3").source = "The mean is pulled down by the many small numbers."
+    nbformat.write(nb, tmp_path / "99-fixture.ipynb")
+    table = course_progress(tmp_path, answer_keys=course["keys"]).set_index("exercise")
+    assert table.loc["ex99-1", "status"] == "not checked"
+    assert table.loc["ex99-1", "detail"] == "answer written, but its check cell has not been run"
+    assert table.loc["ex99-2", "status"] == "not answered"
+    assert table.loc["ex99-3", "status"] == "done"
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b'{"cells": [', "not valid JSON (line 1): the file is damaged"),
+    (b'{"metadata": {}}', "JSON, but not a notebook (no list of cells)"),
+    (b"\xff\xfe\x00", "not text (not UTF-8)"),
+])
+def test_a_corrupt_notebook_is_reported_with_its_reason(course, tmp_path, content, reason):
+    (tmp_path / "99-fixture.ipynb").write_bytes(content)
+    table = course_progress(tmp_path, answer_keys=course["keys"])
+    assert len(table) == 4  # every expected exercise is still listed
+    assert set(table["status"]) == {"unreadable"} and set(table["detail"]) == {reason}
+    assert f"99-fixture  unreadable: {reason}" in progress_report(table)
+
+
+def test_a_missing_notebook_and_a_notebook_the_keys_do_not_know(course, tmp_path):
+    keys = json.loads(json.dumps(course["keys"]))
+    keys["notebooks"]["98-gone"] = [{"id": "ex98-1", "kind": "auto", "points": 1}]
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path / "97-extra.ipynb")
+    table = course_progress(tmp_path, answer_keys=keys)
+    gone = table[table["notebook"] == "98-gone"].iloc[0]
+    assert (gone["exercise"], gone["status"], gone["detail"]) == ("ex98-1", "missing", f"98-gone.ipynb not found in {tmp_path.name}/")
+    assert statuses(table[table["notebook"] == "97-extra"])["ex99-1"] == "right"  # read from its own cells
+
+
+def test_report_summarises_each_notebook(course):
+    report = progress_report(course_progress(course["student"], answer_keys=course["keys"]))
+    assert report.splitlines()[1:] == [
+        "  99-fixture  1/3 done · 1 right, 1 not yet, 1 not answered, predictions 1/1 written",
+        "Overall: 1 of 3 exercises done.",
+    ]
+
+
+def test_show_progress_prints_without_ipython(course, monkeypatch, capsys):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    monkeypatch.setenv(KEYS_ENV, str(course["root"] / "answer_keys.json"))
+    show_progress(course["student"])
+    assert "99-fixture  1/3 done" in capsys.readouterr().out
