@@ -193,7 +193,12 @@ def section(measured: dict) -> Section:
         g.evidence.append(failed)
     if measured.get("kit_per_notebook"):
         per = measured["kit_per_notebook"]
-        g.evidence.append(f"the kit: {len(per)} notebooks, median {secs(median(per))} each in a worker")
+        g.evidence.append(f"the kit: {len(per)} notebooks, median {secs(median(per))} each in its worker "
+                          f"(nbgrader: {secs(nbg / notebooks)} each, one at a time)")
+        needed = median(per) / (goal * nbg / notebooks)
+        g.evidence.append(f"the kit's workers were busy {secs(sum(per))} in {secs(kit)} of wall time, "
+                          f"{sum(per) / kit:.2f} notebooks at once on {os.cpu_count()} cores; at "
+                          f"{secs(median(per))} per notebook the goal needs {needed:.2f} at once")
     g.evidence += mismatches[:5]
     sec.goals.append(g)
 

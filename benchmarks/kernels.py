@@ -2,7 +2,8 @@
 
 Kernel time is from the first cell sent to the last cell done: kernel start-up is the same for a
 notebook and its floor, so leaving it out keeps the ratio about what the notebook itself costs.
-Total time adds the start-up (what a student waits for after Restart & Run All). Resident memory
+Total time adds the start-up (what a student waits for after Restart & Run All). The kernel's CPU
+time over the same cells is read too: on a busy machine it moves far less than wall time. Resident memory
 (RSS, psutil) of the kernel process is read after every cell and once more at the end, with the
 kernel still alive: the per-cell readings say which cell a missed memory goal comes from.
 """
@@ -27,6 +28,7 @@ class KernelRun:
     kernel_seconds: float                 # first cell sent -> last cell done
     total_seconds: float                  # kernel start -> last cell done
     startup_seconds: float
+    cpu_seconds: float                    # the kernel's CPU time (user + system) over the cells
     rss: int                              # bytes, after the last cell
     cells: list[dict] = field(default_factory=list)  # {"index", "seconds", "rss", "first_line"}
 
@@ -48,6 +50,7 @@ def run(nb, cwd: Path, timeout: int = CELL_TIMEOUT) -> KernelRun:
         # setup_kernel waits for the kernel to answer kernel_info: it is ready from here on.
         ready = time.perf_counter()
         kernel = psutil.Process(client.km.provisioner.pid)
+        cpu_ready = _cpu(kernel)
         cells = []
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
@@ -57,9 +60,17 @@ def run(nb, cwd: Path, timeout: int = CELL_TIMEOUT) -> KernelRun:
             cells.append({"index": index, "seconds": time.perf_counter() - t0,
                           "rss": _rss(kernel), "first_line": _first_line(cell.source)})
         done = time.perf_counter()
+        cpu = _cpu(kernel) - cpu_ready
         rss = _rss(kernel)
     return KernelRun(kernel_seconds=done - ready, total_seconds=done - started,
-                     startup_seconds=ready - started, rss=rss, cells=cells)
+                     startup_seconds=ready - started, cpu_seconds=cpu, rss=rss, cells=cells)
+
+
+def _cpu(process: psutil.Process) -> float:
+    # CPU time hardly moves with the machine's load, wall time does: shown beside it so a reader
+    # can tell a busy machine from a slow notebook.
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 def _rss(process: psutil.Process) -> int:

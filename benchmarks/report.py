@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from . import diagnoses
 from .common import Goal, Section
+
+
+def _load(load) -> str:
+    return ", ".join(f"{value:.2f}" for value in load) if load else "unknown"
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
@@ -39,7 +44,9 @@ def render(sections: list[Section], machine: dict, args: dict, seconds: float) -
         f"{seconds / 60:.1f} min; commit `{machine['commit']}`.",
         "",
         f"**Machine:** nproc {machine['nproc']} ({machine['cpu']}), {machine['memory']} memory, "
-        f"load average at start {', '.join(f'{l:.2f}' for l in machine['load'] or [])}; Python "
+        f"load average (1, 5, 15 min) at start {_load(machine['load'])}, at the end "
+        f"{_load(os.getloadavg() if hasattr(os, 'getloadavg') else None)} (other work on the machine "
+        f"shows here; the CPU ratios in section 1 barely move with it); Python "
         f"{machine['python']} on {machine['platform']}.",
         "",
         "**Versions:** " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
@@ -76,24 +83,29 @@ def render(sections: list[Section], machine: dict, args: dict, seconds: float) -
     out += ["## Where a goal is missed", ""]
     if not missed:
         out += ["No goal was missed in this run.", ""]
+    shown: dict[int, str] = {}  # one diagnosis covers many goals: written out once
     for g in missed:
-        out += _missed(g)
+        out += _missed(g, shown)
     earlier = diagnoses.fixed()
     if earlier:
         out += ["### Fixed after an earlier run", ""]
-        for d in earlier:
-            out += [f"- **{d['title']}** ({d['where']}): {d['cause']} Fix: {d['fix']} "
-                    f"Before: {d['before']}; after: {d['after']}."]
+        for key, d in earlier:
+            out += [f"- **{key}** ({d['where']}): {d['cause']} Fix: {d['fix']} "
+                    f"Before: {d.get('before', '?')}; after: {d.get('after', '?')}."]
         out += [""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _missed(g: Goal) -> list[str]:
-    out = [f"### {g.section}: {g.measure} — {g.value} against {g.target}", ""]
+def _missed(g: Goal, shown: dict[int, str]) -> list[str]:
+    title = f"{g.section}: {g.measure} — {g.value} against {g.target}"
+    out = [f"### {title}", ""]
     if g.evidence:
         out += ["Measured in this run:", ""] + [f"- {line}" for line in g.evidence] + [""]
     d = diagnoses.find(g.key)
-    if d:
+    if d and id(d) in shown:
+        out += [f"**Diagnosis:** as for {shown[id(d)]} above.", ""]
+    elif d:
+        shown[id(d)] = g.measure
         out += [f"**Diagnosis** ({d['where']}): {d['cause']}", "", f"**Suggested fix:** {d['fix']}", ""]
         if d.get("before"):
             out += [f"Before/after: {d['before']} → {d.get('after') or 'not fixed yet'}.", ""]

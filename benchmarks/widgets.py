@@ -33,7 +33,6 @@ from .common import REPO, Goal, Section, log, median, ms, percentile, ratio, x, 
 
 WARMUP = 3  # the first redraws fill font and glyph caches; a student's first drag pays them once
 BROWSER_FILE = REPO / "artifacts" / "browser-latency.json"
-WIDGETS = ("TriangleExplorer", "TimelineExplorer", "ScenarioExplorer", "EvidenceExplorer")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 import decimal
 import hashlib
 import json
+import os
+import re
+from pathlib import Path
 
 import IPython
 import IPython.display
@@ -297,9 +300,296 @@ def test_record_mode_writes_keys_instead_of_judging(notebook, monkeypatch, tmp_p
     grade("ex7", "share")  # judged with check's digits: agrees
     check("ex8", "blank")
     entries = [json.loads(line) for line in record.read_text().splitlines()]
+    # The record file (temporary, inside `release`) also carries the canonical form for the tests;
+    # release copies only KEY_FIELDS, which never include it.
     assert entries[0] == {"exercise": "ex7", "kind": "value", "digits": 3, "expects": "a number",
-                          "hash": answer_hash("ex7", 0.123)}
+                          "hash": answer_hash("ex7", 0.123), "shape": {"unit": True, "decimals": 3},
+                          "form": 0.123}
+    assert "form" not in ex.KEY_FIELDS and "form" not in record_entry("ex7", 0.123456789, digits=3)
     assert len(entries) == 2 and "unanswered" in entries[1]["error"]
     user_ns["share"] = 0.5
     grade("ex7", "share")  # a different answer at grade time is recorded as an error
     assert "different answer" in json.loads(record.read_text().splitlines()[-1])["error"]
+
+
+# --- canonical text and collections (keys format 2) -------------------------------------------
+
+
+def test_text_ignores_accents_as_well_as_case_and_spaces():
+    assert canonical("ménage à trois") == canonical(" Menage  a TROIS ") == "menage a trois"
+    assert canonical({"x": "Ménage à trois"}) == canonical({"X": "menage a trois"})
+    assert canonical("(É).", "choice") == "e"
+    assert canonical("naïve") != canonical("naive x")  # only the marks go, not the letters
+
+
+@pytest.mark.parametrize("as_text, as_numbers, kind", [
+    ({"1972": "a", "1979": "b"}, {1972: "a", 1979: "b"}, None),  # dict keys (already so before)
+    ({"1972", "1979"}, {1972, 1979}, "set"),  # set items: the 03.3 slip
+    (["1972", "-3", "0"], [1972, -3, 0], "sequence"),  # list items
+    ({"years": ["1972"]}, {"years": [1972]}, None),  # items inside a value
+])
+def test_whole_number_text_is_the_number_for_keys_and_items(as_text, as_numbers, kind):
+    assert canonical(as_text, kind) == canonical(as_numbers, kind)
+
+
+@pytest.mark.parametrize("value, kind", [
+    (["007"], "sequence"), (["1.5"], "sequence"), (["+3"], "set"), (["12a"], "set")])
+def test_only_plain_whole_number_text_becomes_a_number(value, kind):
+    assert all(isinstance(item, str) for item in canonical(value, kind))
+
+
+def test_a_scalar_number_in_quotes_stays_text():
+    assert canonical("1972") == "1972"  # `check` explains it: "Try it without the quotes."
+
+
+def test_two_keys_standing_for_one_are_refused():
+    with pytest.raises(AnswerTypeError, match="same key"):
+        canonical({1972: "a", "1972": "b"})
+    with pytest.raises(AnswerTypeError, match="same key"):
+        canonical({"US": 1, "us": 2})
+
+
+KEYS2 = {"exercises": {
+    "d": record_entry("d", {"C09": "fact", "C10": "prediction", "C12": "interpretation", "C18": "prescription"}),
+    "y": record_entry("y", {1971: "partner", 2018: "outcast"}),
+    "s": record_entry("s", {1950, 1972, 2019}, kind="set"),
+    "q": record_entry("q", ["p1", "p2", "p3"]),
+    "n": record_entry("n", None),
+    "share": record_entry("share", 0.1634, digits=2),
+    "ratio": record_entry("ratio", 1.0476, digits=2),
+    "count": record_entry("count", 12),
+}}
+RIGHT_DICT = {"C09": "fact", "C10": "prediction", "C12": "interpretation", "C18": "prescription"}
+
+
+def say(exercise_id, value, **kwargs):
+    """The feedback text without its closing tip."""
+    feedback = evaluate(exercise_id, value, keys=KEYS2, hint="HINT", **kwargs)
+    assert feedback.text.endswith(" Hint: HINT") or feedback.status == "correct"
+    return feedback.status, feedback.text.removesuffix(" Hint: HINT")
+
+
+def test_a_series_stands_for_a_dictionary():
+    assert say("d", pd.Series(RIGHT_DICT))[0] == "correct"
+    assert say("y", pd.Series({"1971": "Partner", "2018": "outcast"}))[0] == "correct"
+    status, text = say("d", pd.Series(["fact", "fact"], index=["C09", "C09"]))
+    assert status == "incorrect" and "labels repeat" in text
+
+
+def test_a_list_where_a_set_is_expected_is_accepted():
+    assert say("s", [2019, 1950, "1972", 1950])[0] == "correct"
+
+
+def test_keys_store_hashes_per_dict_entry_never_values():
+    key = KEYS2["exercises"]["d"]
+    assert key["entries"] == {k.lower(): ex.entry_hash("d", k.lower(), v) for k, v in RIGHT_DICT.items()}
+    assert ex.entry_hash("d", "c09", "fact") == hashlib.sha256(b'd\nc09\n"fact"').hexdigest()
+    text = json.dumps(KEYS2)
+    for value in RIGHT_DICT.values():
+        assert value not in text
+
+
+def test_dict_feedback_counts_matching_entries_and_names_the_keys_that_differ():
+    wrong = {**RIGHT_DICT, "C12": "fact"}
+    assert say("d", wrong) == ("incorrect", "Not yet. 3 of 4 entries match; look again at `C12`.")
+    assert say("y", {1971: "partner", 2018: "pivot"})[1] == "Not yet. 1 of 2 entries match; look again at `2018`."
+
+
+def test_dict_feedback_names_missing_and_extra_keys():
+    fewer = {k: v for k, v in RIGHT_DICT.items() if k != "C18"}
+    assert say("d", fewer)[1] == "Not yet. Your 3 entries match. Your dictionary has no entry for `c18`."
+    more = {**RIGHT_DICT, "C99": "fact"}
+    assert say("d", more)[1] == ("Not yet. Your 4 entries for the keys asked for match. "
+                                 "Leave out `C99`: the exercise does not ask for it.")
+
+
+def test_string_keys_where_int_keys_are_expected_are_the_same_keys():
+    assert say("y", {"1971": "partner", "2018": "outcast"})[0] == "correct"
+    assert "look again at `2018`" in say("y", {"1971": "partner", "2018": "foe"})[1]
+
+
+def test_a_non_dictionary_where_a_dictionary_is_expected_is_explained():
+    assert say("d", ["fact", "prediction"])[1] == \
+        "Not yet. Your answer is a list, but this exercise wants a dictionary, like {key: value, ...}."
+
+
+@pytest.mark.parametrize("exercise_id, value, advice", [
+    ("s", [1950, 1972], "You have 2 different items: that is 1 too few."),
+    ("s", [1950, 1972, 1979, 1989, 2019], "You have 5 different items: that is 2 too many."),
+    ("s", [1950, 1972, 1979], "You have the right number of items, but not all of them are right yet."),
+    ("q", ["p1", "p3", "p2"], "You have the right items, but not in the right order."),
+    ("q", ["p1", "p2"], "You have 2 items: that is 1 too few."),
+])
+def test_collection_feedback_counts_items_only(exercise_id, value, advice):
+    assert say(exercise_id, value) == ("incorrect", f"Not yet. {advice}")
+
+
+def test_the_text_none_where_none_is_expected():
+    for slip in ("None", "none", "'None'"):
+        assert say("n", slip)[1] == 'Not yet. You wrote "None" in quotes, which makes it text: write None without quotes.'
+    assert say("n", "US")[1] == "Not yet."  # any other text: nothing that would give the answer away
+
+
+def test_a_percentage_where_a_share_is_expected():
+    assert KEYS2["exercises"]["share"]["shape"] == {"unit": True, "decimals": 2}
+    advice = "Not yet. Give a share between 0 and 1, not a percentage (divide a percentage by 100)."
+    assert say("share", 16.34) == ("incorrect", advice + " Divided by 100, your answer is right.")
+    assert say("share", 40) == ("incorrect", advice)
+    assert "unit" not in KEYS2["exercises"]["ratio"]["shape"]  # a ratio above 1: no such advice
+    assert "unit" not in KEYS2["exercises"]["count"].get("shape", {})  # counts never have it
+
+
+def test_too_few_decimals_when_the_check_asks_for_more():
+    assert say("ratio", 1.1) == ("incorrect", "Not yet. Give 2 decimals: your answer has 1.")
+    assert say("ratio", 1.0) == ("incorrect", "Not yet. Give 2 decimals: your answer has 1.")
+    assert say("ratio", decimal.Decimal("1.1"))[1] == "Not yet. Give 2 decimals: your answer has 1."
+    assert say("ratio", 1.04)[1] == "Not yet."  # enough decimals: just not right
+    assert say("ratio", 5)[1] == "Not yet."  # whole numbers are not "imprecise floats"
+    assert say("count", 11.5)[1] == "Not yet."  # default rounding is no request for decimals
+
+
+def test_advice_never_changes_what_is_right(notebook):
+    user_ns, _ = notebook
+    ex.answer_keys_path().write_text(json.dumps(KEYS2))  # the file the fake notebook's check reads
+    for name, wrong in (("d", {**RIGHT_DICT, "C12": "fact"}), ("share", 16.34), ("n", "None"),
+                        ("q", ["p1", "p3", "p2"]), ("ratio", 1.1), ("s", [1950, 1972])):
+        user_ns["answer"] = wrong
+        with pytest.raises(AssertionError):
+            grade(name, "answer")
+    user_ns["answer"] = 0.16
+    grade("share", "answer")
+
+
+def test_advice_that_fails_still_gives_feedback(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ex, "_dict_advice", broken)
+    assert say("d", {**RIGHT_DICT, "C12": "fact"}) == ("incorrect", "Not yet.")
+
+
+def test_the_committed_answer_keys_hold_no_value_in_clear():
+    """Format 2: hashes, flags and counts only (and the keys of dictionary answers)."""
+    keys = json.loads(ex.ANSWER_KEYS_PATH.read_text(encoding="utf-8"))
+    assert keys["format"] == 2
+    sha = re.compile(r"[0-9a-f]{64}")
+    for exercise_id, key in keys["exercises"].items():
+        assert set(key) <= {*ex.KEY_FIELDS, "notebook"}, exercise_id
+        assert sha.fullmatch(key["hash"]), exercise_id
+        assert all(sha.fullmatch(h) for h in key.get("entries", {}).values()), exercise_id
+        shape = key.get("shape", {})
+        assert set(shape) <= {"unit", "decimals", "items", "unordered"}, exercise_id
+        assert shape.get("unit", True) is True and isinstance(shape.get("decimals", 0), int)
+        assert isinstance(shape.get("items", 0), int) and sha.fullmatch(shape.get("unordered", "0" * 64))
+        assert ("entries" in key) == (key["expects"] == "a dictionary"), exercise_id
+
+
+# --- feedback never shows an expected value, for every exercise of the course ------------------
+
+# Phrases that may hold numbers which are not answers: counts of the student's own items and
+# entries, the decimals asked for, and key names in backticks (the question's own items).
+ALLOWED = re.compile(r"`[^`]*`|\d+ of \d+ entries match|your \d+ entr(?:y|ies)|you have \d+ (?:different )?items?"
+                     r"|that is \d+ too (?:many|few)|give \d+ decimals?: your answer has \d+|between 0 and 1"
+                     r"|by 100|\d+ more")
+
+
+def master_forms(tmp: Path) -> dict[str, dict]:
+    """Run every master in record mode; {exercise: recorded entry, with its canonical "form"}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nbclient import NotebookClient
+
+    from triangles.course import find_masters, read_notebook
+
+    def run(path):
+        record = tmp / f"{path.stem}.jsonl"
+        record.touch()
+        NotebookClient(read_notebook(path), timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute(
+            env={**os.environ, ex.RECORD_ENV: str(record)})
+        return [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    with ThreadPoolExecutor(2) as pool:
+        entries = [e for found in pool.map(run, find_masters()) for e in found]
+    return {e["exercise"]: e for e in entries if "form" in e}
+
+
+def course_fingerprint() -> str:
+    from triangles.course import find_masters
+    from triangles.grading.master import kit_fingerprint
+
+    digest = hashlib.sha256(kit_fingerprint().encode())
+    for path in find_masters():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course_answers(request, tmp_path_factory):
+    """The masters' recorded keys and canonical answers. Running the eight masters takes ~20 s, so the
+    result is kept in pytest's cache (git-ignored; the masters hold the same answers) until a master,
+    the data or the package changes."""
+    cache = getattr(request.config, "cache", None)
+    fingerprint = course_fingerprint()
+    cached = cache.get("triangles/master-forms", None) if cache is not None else None
+    if isinstance(cached, dict) and cached.get("fingerprint") == fingerprint:
+        return cached["entries"]
+    entries = master_forms(tmp_path_factory.mktemp("forms"))
+    if cache is not None:
+        cache.set("triangles/master-forms", {"fingerprint": fingerprint, "entries": entries})
+    return entries
+
+
+def atoms(form, keys=()):
+    """The scalar values inside a canonical form (not its dict keys)."""
+    if isinstance(form, dict):
+        return [a for value in form.values() for a in atoms(value)]
+    if isinstance(form, list):
+        return [a for item in form for a in atoms(item)]
+    return [] if form is None or isinstance(form, bool) else [form]
+
+
+def wrong_answers(form, kind):
+    """Likely wrong answers of the right shape, and typical slips."""
+    other = [None, "None", "zz wrong", 0, -1, [], {}]
+    if isinstance(form, dict):
+        keys = list(form)
+        bump = {k: (v + 1 if isinstance(v, (int, float)) and not isinstance(v, bool) else "zz wrong")
+                for k, v in form.items()}
+        return other + [{**form, k: bump[k]} for k in keys] + [
+            bump, {k: form[k] for k in keys[1:]}, {**form, "zz extra": "x"}, pd.Series(bump),
+            list(form.values()), {k: None for k in keys}]
+    if isinstance(form, list):
+        return other + [form[:-1], form + ["zz extra"], list(reversed(form)), ["zz"] + form[1:],
+                        [str(x) for x in form], set(map(json.dumps, form)) if kind == "set" else tuple(form)]
+    if isinstance(form, (int, float)) and not isinstance(form, bool):
+        numbers = [form + 1, form - 1, form * 100, form * 100 + 7, -form, round(form + 0.1, 1), float(form) + 0.5,
+                   str(form), np.float64(form) * 10]
+        return other + numbers + ([1 / form] if form else [])
+    if isinstance(form, str):
+        return other + [form + " zz", "zz" + form, form.upper() + "x", [form], 7, 7.5]
+    return other + ["US", 1, ["none"]]
+
+
+def test_feedback_never_shows_an_expected_value(course_answers):
+    """Every exercise in the course, about 20 wrong answers each: the feedback may count and may
+    name keys, but it never contains one of the expected values."""
+    checked = 0
+    for exercise_id, entry in sorted(course_answers.items()):
+        keys = {"exercises": {exercise_id: {k: entry[k] for k in ex.KEY_FIELDS if k in entry}}}
+        form = entry["form"]
+        expected = atoms(form)
+        for wrong in wrong_answers(form, entry["kind"]):
+            for digits in (None, entry["digits"]):
+                text = evaluate(exercise_id, wrong, keys=keys, digits=digits).text
+                if text == "✅ Right.":
+                    continue
+                rest = ALLOWED.sub(" ", ex._text(text))
+                for atom in expected:
+                    if isinstance(atom, str):
+                        pattern = rf"(?<!\w){re.escape(ex._text(atom))}(?!\w)"
+                    else:
+                        pattern = rf"(?<![\d.]){re.escape(str(atom))}(?![\d.]*\d)"
+                    assert not re.search(pattern, rest), (exercise_id, wrong, text, atom)
+                checked += 1
+    assert len(course_answers) >= 25 and checked > 25 * 20

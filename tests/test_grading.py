@@ -763,7 +763,7 @@ print(json.dumps(out))
 
 
 def test_stock_nbgrader_gives_the_same_scores(graded, tmp_path):
-    pytest.importorskip("nbgrader")
+    import nbgrader  # noqa: F401  (a requirement: a missing nbgrader must fail here, not skip)
     from triangles.course import record_keys
     from triangles.exercises import KEYS_ENV
 
@@ -803,3 +803,19 @@ def test_stock_nbgrader_gives_the_same_scores(graded, tmp_path):
     assert exported["alice"] == 5 and exported["carol"] == 0  # the comparison is not vacuous
     print(f"\nstock nbgrader: {len(HONEST)} submissions in {stock_seconds:.1f}s "
           f"({len(HONEST) / stock_seconds:.2f}/s, including generate_assignment and export)")
+
+
+def test_a_data_change_changes_the_master_checksum(tmp_path, monkeypatch):
+    """Results are reused only while their inputs are unchanged, and the data is an input."""
+    from triangles.grading import master as master_module
+
+    fake_data = tmp_path / "data"
+    fake_data.mkdir()
+    (fake_data / "timeline.csv").write_text("a\n")
+    monkeypatch.setattr(master_module, "DATA_DIR", fake_data)
+    master_module.kit_fingerprint.cache_clear()
+    before = master_module.kit_fingerprint()
+    (fake_data / "timeline.csv").write_text("b\n")
+    master_module.kit_fingerprint.cache_clear()
+    assert master_module.kit_fingerprint() != before
+    master_module.kit_fingerprint.cache_clear()

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 
 from triangles.course import manifest, notebook_text, read_notebook, student_version
 from triangles.exercises import KEYS_ENV, record_entry
-from triangles.progress import COLUMNS, course_progress, progress_report, show_progress
+from triangles.progress import COLUMNS, course_notebooks, course_progress, progress_report, show_progress
 
 FIXTURE = Path(__file__).parent / "fixtures" / "course" / "source" / "99-fixture" / "99-fixture.ipynb"
 
@@ -65,7 +65,7 @@ def test_progress_of_an_answered_saved_notebook(course):
     assert table.to_dict("records") == [
         {"notebook": "99-fixture", "exercise": "ex99-1", "kind": "auto", "status": "right", "detail": ""},
         {"notebook": "99-fixture", "exercise": "ex99-2", "kind": "auto", "status": "not yet", "detail": ""},
-        {"notebook": "99-fixture", "exercise": "pred99-1", "kind": "prediction", "status": "done", "detail": ""},
+        {"notebook": "99-fixture", "exercise": "pred99-1", "kind": "prediction", "status": "written", "detail": ""},
         {"notebook": "99-fixture", "exercise": "ex99-3", "kind": "free", "status": "not answered", "detail": ""},
     ]
 
@@ -82,7 +82,7 @@ def test_progress_of_a_fresh_notebook_and_of_unchecked_answers(course, tmp_path)
     assert table.loc["ex99-1", "status"] == "not checked"
     assert table.loc["ex99-1", "detail"] == "answer written, but its check cell has not been run"
     assert table.loc["ex99-2", "status"] == "not answered"
-    assert table.loc["ex99-3", "status"] == "done"
+    assert table.loc["ex99-3", "status"] == "written"
 
 
 @pytest.mark.parametrize("content, reason", [
@@ -98,22 +98,53 @@ def test_a_corrupt_notebook_is_reported_with_its_reason(course, tmp_path, conten
     assert f"99-fixture  unreadable: {reason}" in progress_report(table)
 
 
-def test_a_missing_notebook_and_a_notebook_the_keys_do_not_know(course, tmp_path):
+def test_a_missing_notebook_is_listed(course, tmp_path):
     keys = json.loads(json.dumps(course["keys"]))
     keys["notebooks"]["98-gone"] = [{"id": "ex98-1", "kind": "auto", "points": 1}]
-    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path / "97-extra.ipynb")
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path)
     table = course_progress(tmp_path, answer_keys=keys)
     gone = table[table["notebook"] == "98-gone"].iloc[0]
     assert (gone["exercise"], gone["status"], gone["detail"]) == ("ex98-1", "missing", f"98-gone.ipynb not found in {tmp_path.name}/")
-    assert statuses(table[table["notebook"] == "97-extra"])["ex99-1"] == "right"  # read from its own cells
+
+
+def test_a_save_as_copy_is_not_counted_and_the_report_says_so(course, tmp_path):
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path)
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path / "99-fixture-Copy1.ipynb")
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path / "scratch.ipynb")
+    table = course_progress(tmp_path, answer_keys=course["keys"])
+    assert set(table["notebook"]) == {"99-fixture"} and len(table) == 4  # nothing counted twice
+    assert table.attrs["ignored"] == ["99-fixture-Copy1.ipynb", "scratch.ipynb"]
+    assert progress_report(table).splitlines()[-2:] == [
+        "Note: not counted (not one of the course's notebooks): 99-fixture-Copy1.ipynb, scratch.ipynb.",
+        "  99-fixture-Copy1.ipynb looks like a copy made with Save As: only 99-fixture.ipynb counts. "
+        "If your work is in the copy, move it into that file.",
+    ]
+
+
+def test_without_answer_keys_the_course_notebooks_come_from_the_masters(tmp_path):
+    found = {"99-fixture", "99-fixture-Copy1", "98-other"}
+    assert course_notebooks({}, found, FIXTURE.parent.parent) == ["99-fixture"]
+    assert course_notebooks({}, found, tmp_path / "no-masters") == ["98-other", "99-fixture"]  # NN-slug names
+    assert course_notebooks({"97-x": []}, found, FIXTURE.parent.parent) == ["97-x"]  # the keys' list first
 
 
 def test_report_summarises_each_notebook(course):
     report = progress_report(course_progress(course["student"], answer_keys=course["keys"]))
     assert report.splitlines()[1:] == [
-        "  99-fixture  1/3 done · 1 right, 1 not yet, 1 not answered, predictions 1/1 written",
-        "Overall: 1 of 3 exercises done.",
+        "  99-fixture  2 of 3 attempted · 1 right · 1 not yet · 1 not answered · predictions: 1 of 1 written",
+        "Overall: 2 of 3 exercises attempted · 1 right · 0 written.",
     ]
+
+
+def test_report_counts_written_free_responses_apart_from_right_answers(course, tmp_path):
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path)
+    nb = nbformat.read(tmp_path / "99-fixture.ipynb", as_version=4)
+    cell(nb, "ex99-3").source = "The mean is pulled down by the many small numbers."
+    nbformat.write(nb, tmp_path / "99-fixture.ipynb")
+    lines = progress_report(course_progress(tmp_path, answer_keys=course["keys"])).splitlines()
+    assert lines[1] == "  99-fixture  3 of 3 attempted · 1 right · 1 written · 1 not yet · predictions: 1 of 1 written"
+    assert lines[2] == "Overall: 3 of 3 exercises attempted · 1 right · 1 written."
+    assert "done" not in "\n".join(lines)
 
 
 def test_show_progress_prints_without_ipython(course, monkeypatch, capsys):
@@ -122,4 +153,4 @@ def test_show_progress_prints_without_ipython(course, monkeypatch, capsys):
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     monkeypatch.setenv(KEYS_ENV, str(course["root"] / "answer_keys.json"))
     show_progress(course["student"])
-    assert "99-fixture  1/3 done" in capsys.readouterr().out
+    assert "99-fixture  2 of 3 attempted" in capsys.readouterr().out

@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from triangles.exercises import ANSWER_KEYS_PATH, RECORD_ENV
+from triangles.exercises import ANSWER_KEYS_PATH, KEY_FIELDS, RECORD_ENV
 from triangles.paths import NOTEBOOKS_DIR, REPO_ROOT, SOURCE_DIR
 
 # Must equal ClearSolutions.code_stub / text_stub in course/nbgrader_config.py (a test checks).
@@ -39,7 +39,7 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CELL_TIMEOUT = 120  # seconds per cell when running a master
 KERNEL = "python3"
-KEYS_FORMAT = 1
+KEYS_FORMAT = 2  # 2: accent-free canonical text; optional shape and entries (triangles.exercises)
 
 STEM = re.compile(r"^(?P<nn>\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 NBGRADER_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points",
@@ -504,7 +504,7 @@ def record_keys(path: Path, nb, timeout: int = CELL_TIMEOUT) -> dict[str, dict]:
         elif "error" in entry:
             problems.append(Problem(path.name, expected[exercise_id], f"{exercise_id}: {entry['error']}"))
         else:
-            keys[exercise_id] = {k: entry[k] for k in ("kind", "digits", "expects", "hash")}
+            keys[exercise_id] = {k: entry[k] for k in KEY_FIELDS if k in entry}
     for exercise_id, index in expected.items():
         if exercise_id not in keys and not any(p.cell == index for p in problems):
             problems.append(Problem(path.name, index, f"{exercise_id} recorded no answer key (check() did not run)"))

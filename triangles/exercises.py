@@ -75,8 +75,11 @@ def canonical(value, kind: str | None = None, digits: int | None = None):
     """Plain, deterministic JSON data standing for ``value`` as an answer of this ``kind``.
 
     value    numbers (int/float/numpy; floats rounded to ``digits`` places, integral floats become
-             ints), text (whitespace collapsed, stripped, casefolded), bools, None/NaN (-> None),
-             dates (-> ISO text), and lists, tuples, sets, dicts and pandas objects of those.
+             ints), text (accents dropped, whitespace collapsed, stripped, casefolded), bools,
+             None/NaN (-> None), dates (-> ISO text), and lists, tuples, sets, dicts and pandas objects
+             of those. A pandas Series stands for a dictionary (its ``to_dict()``) when given as a
+             ``value`` itself. Dict keys become text, so the key 1972 and the key "1972" are the same;
+             likewise an *item* of a list or set written as whole-number text ("1972") is the number.
     choice   like value, but text also loses surrounding brackets, quotes and dots: "(B)." -> "b".
     sequence an ordered collection -> list.      set   any collection -> sorted list without repeats.
     table    a DataFrame or Series -> list of row records; the index becomes columns when it is
@@ -98,18 +101,20 @@ def canonical(value, kind: str | None = None, digits: int | None = None):
             raise AnswerTypeError("the order matters here, so give a list, not a set")
         if not _is_sequence(value):
             raise AnswerTypeError("this exercise wants a list, like [a, b, c]")
-        return [_plain(item, digits, 1) for item in _items(value)]
+        return [_item(item, digits, 1) for item in _items(value)]
     if kind == "set":
         if pd is not None and isinstance(value, pd.DataFrame):
             items = _records(value, digits)
         elif isinstance(value, (set, frozenset)) or _is_sequence(value):
-            items = [_plain(item, digits, 1) for item in _items(value)]
+            items = [_item(item, digits, 1) for item in _items(value)]
         else:
             raise AnswerTypeError("this exercise wants a collection, like {a, b, c} or [a, b, c]")
         unique = {canonical_json(item): item for item in items}
         return [unique[key] for key in sorted(unique)]
     if kind == "choice" and isinstance(value, str):
         return _text(value).strip("()[]{}.:;'\"` ")
+    if kind == "value" and pd is not None and isinstance(value, pd.Series):
+        return _plain(_series_mapping(value), digits, 0)  # a Series where a dict is expected
     return _plain(value, digits, 0)
 
 
@@ -120,7 +125,26 @@ def canonical_json(form) -> str:
 
 def answer_hash(exercise_id: str, form) -> str:
     """sha256 of the exercise id and the canonical JSON: the same answer to two exercises differs."""
-    return hashlib.sha256(f"{exercise_id}\n{canonical_json(form)}".encode("utf-8")).hexdigest()
+    return _sha256(f"{exercise_id}\n{canonical_json(form)}")
+
+
+def entry_hash(exercise_id: str, key: str, form) -> str:
+    """sha256 of one entry of a dictionary answer: exercise id, canonical key, canonical value.
+
+    Keys store one per expected key (``entries``), so feedback can say which of the student's
+    keys hold a different value without the key file holding any value in clear. A canonical key
+    is text without line breaks, so the three parts cannot run into each other.
+    """
+    return _sha256(f"{exercise_id}\n{key}\n{canonical_json(form)}")
+
+
+def unordered_hash(exercise_id: str, items: list) -> str:
+    """sha256 of a sequence's items in canonical order (repeats kept): "right items, wrong order"."""
+    return _sha256(f"{exercise_id}\nunordered\n{canonical_json(sorted(items, key=canonical_json))}")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def describe_type(value) -> str:
@@ -186,9 +210,35 @@ def _refuse_ellipsis(value):
 
 
 def _text(value: str) -> str:
+    """Text as compared: NFKD with combining marks dropped ("ménage à trois" -> "menage a trois"),
+    casefolded, whitespace collapsed and stripped."""
     # str.__str__ gives the plain characters even of a str subclass that overrides its methods.
     plain = str.__str__(value)
-    return " ".join(unicodedata.normalize("NFC", plain).split()).casefold()
+    # NFKD again after casefold: folding can give back a precomposed letter (and then its marks).
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", plain).casefold())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+
+
+# Whole-number text as an item of a collection ("1972", "-3"; no leading zeros or sign tricks,
+# at most 15 digits) is read as the number, as it already is as a dict key.
+_WHOLE_NUMBER = re.compile(r"0|-?[1-9][0-9]{0,14}")
+
+
+def _item(value, digits: int, depth: int):
+    """Canonical form of one item of a list, tuple, set or array."""
+    form = _plain(value, digits, depth)
+    if isinstance(form, str) and _WHOLE_NUMBER.fullmatch(form):
+        return int(form)
+    return form
+
+
+def _series_mapping(series) -> dict:
+    """A pandas Series read as the dictionary its ``to_dict()`` gives (labels -> values)."""
+    if not series.index.is_unique:
+        raise AnswerTypeError("its labels repeat, so it cannot stand for a dictionary")
+    if len(series) > MAX_ITEMS:
+        raise AnswerTypeError(f"this collection is too long to check (over {MAX_ITEMS} items)")
+    return series.to_dict()
 
 
 def _number(value: float, digits: int):
@@ -235,13 +285,13 @@ def _plain(value, digits: int, depth: int):
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, (set, frozenset)):
-        items = [_plain(item, digits, depth + 1) for item in _items(value)]
+        items = [_item(item, digits, depth + 1) for item in _items(value)]
         unique = {canonical_json(item): item for item in items}
         return [unique[key] for key in sorted(unique)]
     if isinstance(value, Mapping):
-        return {_key(k, digits, depth): _plain(v, digits, depth + 1) for k, v in value.items()}
+        return _mapping(value, digits, depth)
     if _is_sequence(value):
-        return [_plain(item, digits, depth + 1) for item in _items(value)]
+        return [_item(item, digits, depth + 1) for item in _items(value)]
     if np is not None and isinstance(value, np.generic):
         return _plain(value.item(), digits, depth + 1)
     raise AnswerTypeError(f"I can't read {describe_type(value)} as an answer")
@@ -250,6 +300,18 @@ def _plain(value, digits: int, depth: int):
 def _key(key, digits: int, depth: int) -> str:
     form = _plain(key, digits, depth + 1)
     return form if isinstance(form, str) else canonical_json(form)
+
+
+def _mapping(value, digits: int, depth: int) -> dict:
+    form = {}
+    for key, item in value.items():
+        name = _key(key, digits, depth)
+        if name in form:  # e.g. 1972 and "1972", or "US" and "us": which one would count?
+            raise AnswerTypeError(f"two of its keys stand for the same key, `{name}`")
+        form[name] = _plain(item, digits, depth + 1)
+        if len(form) > MAX_ITEMS:
+            raise AnswerTypeError(f"this dictionary is too long to check (over {MAX_ITEMS} keys)")
+    return form
 
 
 def _records(table, digits: int) -> list:
@@ -349,6 +411,7 @@ def _evaluate(exercise_id, value, name, hint, digits, kind, keys) -> Feedback:
                          f"I can't check {exercise_id} yet: it has no answer key. "
                          "(Course maintainers: run `python -m triangles.course release`.)")
     kind = kind or key.get("kind")
+    requested = digits  # decimals the check cell asks for (None: only the default rounding)
     digits = digits if digits is not None else key.get("digits")
     tip = f" Hint: {hint}" if hint else " Change your answer, run its cell, then run this one again."
     expects = key.get("expects")
@@ -364,11 +427,146 @@ def _evaluate(exercise_id, value, name, hint, digits, kind, keys) -> Feedback:
         return _feedback(exercise_id, INCORRECT, f"Not yet. Your answer is {got}, but {exc.message}.{tip}")
     if answer_hash(exercise_id, form) == key["hash"]:
         return _feedback(exercise_id, CORRECT, "✅ Right.")
-    return _feedback(exercise_id, INCORRECT, f"Not yet.{tip}")
+    advice = _advice(exercise_id, value, form, key, kind, digits, requested)
+    return _feedback(exercise_id, INCORRECT, f"Not yet.{' ' + advice if advice else ''}{tip}")
 
 
 def _scalar_type(description: str) -> bool:
     return description in ("a number", "text", "True or False")
+
+
+# --------------------------------------------------------------------------------------------
+# Advice on a wrong answer. Built only from the student's own answer and the key, which holds
+# hashes and a coarse shape, never an expected value: it can name the student's own keys and
+# count items, but it cannot quote the answer. Scoring never depends on it.
+# --------------------------------------------------------------------------------------------
+
+MAX_NAMED = 5  # keys named in one sentence; the rest are counted
+
+
+def _advice(exercise_id, value, form, key, kind, digits, requested) -> str:
+    """One or two kind sentences on what may be wrong, or "" when nothing useful can be said."""
+    try:
+        shape = key.get("shape") if isinstance(key.get("shape"), dict) else {}
+        expects = key.get("expects")
+        entries = key.get("entries")
+        if isinstance(entries, dict) and entries and isinstance(form, dict):
+            return _dict_advice(exercise_id, value, form, entries)
+        if expects == "a dictionary" and not isinstance(form, dict):
+            return (f"Your answer is {describe_type(value)}, but this exercise wants a dictionary, "
+                    "like {key: value, ...}.")
+        if kind in ("set", "sequence") and isinstance(form, list) and isinstance(shape.get("items"), int):
+            return _collection_advice(exercise_id, form, shape, kind)
+        if expects == "nothing (None)" and isinstance(value, str) and _text(value).strip("'\"` ") == "none":
+            return 'You wrote "None" in quotes, which makes it text: write None without quotes.'
+        if expects == "a number" and _is_real_number(value):
+            return _number_advice(exercise_id, value, key, shape, kind, digits, requested)
+    except Exception:  # advice is a courtesy: never let it cost the feedback
+        return ""
+    return ""
+
+
+def _dict_advice(exercise_id: str, value, form: dict, entries: dict) -> str:
+    names = _key_names(value)
+    common = [k for k in form if k in entries]
+    matching = [k for k in common if entry_hash(exercise_id, k, form[k]) == entries[k]]
+    differing = [k for k in common if k not in matching]
+    missing = [k for k in entries if k not in form]
+    extra = [k for k in form if k not in entries]
+    sentences = []
+    if differing:
+        sentences.append(f"{len(matching)} of {len(entries)} entries match; "
+                         f"look again at {_list_names(differing, names)}.")
+    elif matching:
+        sentences.append(f"Your {_count(len(matching), 'entry', 'entries')}"
+                         f"{' for the keys asked for' if extra else ''} {'match' if len(matching) > 1 else 'matches'}.")
+    if missing:
+        sentences.append(f"Your dictionary has no entry for {_list_names(missing, names)}.")
+    if extra:
+        sentences.append(f"Leave out {_list_names(extra, names)}: the exercise does not ask for "
+                         f"{'it' if len(extra) == 1 else 'them'}.")
+    return " ".join(sentences)
+
+
+def _key_names(value) -> dict:
+    """{canonical key: the key as the student wrote it}, for naming keys in their own spelling."""
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Series):
+        value = value.to_dict()
+    names = {}
+    if isinstance(value, Mapping):
+        for key in value:
+            try:
+                names[_key(key, DEFAULT_DIGITS, 0)] = str.__str__(key) if isinstance(key, str) else \
+                    canonical_json(_plain(key, DEFAULT_DIGITS, 1))
+            except Exception:
+                continue
+    return names
+
+
+def _list_names(keys: list, names: dict) -> str:
+    shown = [f"`{_short(names.get(k, k))}`" for k in keys[:MAX_NAMED]]
+    if len(keys) > MAX_NAMED:
+        shown.append(f"{len(keys) - MAX_NAMED} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _short(name: str) -> str:
+    name = " ".join(str(name).replace("`", "'").split())
+    return name if len(name) <= 40 else name[:39] + "…"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _collection_advice(exercise_id: str, form: list, shape: dict, kind: str) -> str:
+    expected, have = shape["items"], len(form)
+    items = _count(have, "different item" if kind == "set" else "item",
+                   "different items" if kind == "set" else "items")
+    if have > expected:
+        return f"You have {items}: that is {have - expected} too many."
+    if have < expected:
+        return f"You have {items}: that is {expected - have} too few."
+    if kind == "sequence" and shape.get("unordered") == unordered_hash(exercise_id, form):
+        return "You have the right items, but not in the right order."
+    return "You have the right number of items, but not all of them are right yet."
+
+
+def _is_real_number(value) -> bool:
+    np = _numpy()
+    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+        return False
+    return isinstance(value, (numbers.Real, decimal.Decimal))
+
+
+def _number_advice(exercise_id, value, key, shape, kind, digits, requested) -> str:
+    number = float(value)
+    if shape.get("unit") and 1 < number <= 100:
+        advice = "Give a share between 0 and 1, not a percentage (divide a percentage by 100)."
+        if answer_hash(exercise_id, canonical(number / 100, kind, digits)) == key.get("hash"):
+            advice += " Divided by 100, your answer is right."
+        return advice
+    wanted = requested if requested is not None else shape.get("decimals")
+    have = _decimals(value)
+    if isinstance(wanted, int) and have is not None and have < wanted:
+        return f"Give {_count(wanted, 'decimal', 'decimals')}: your answer has {have}."
+    return ""
+
+
+def _decimals(value) -> int | None:
+    """Decimals written in a float or Decimal (0.3 -> 1, 12.0 -> 1); None for whole-number types."""
+    np = _numpy()
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+    elif isinstance(value, float) or (np is not None and isinstance(value, np.floating)):
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            return None
+        exponent = decimal.Decimal(repr(number)).as_tuple().exponent
+    else:
+        return None
+    return max(0, -exponent) if isinstance(exponent, int) else None
 
 
 def _type_advice(value, got: str, expects: str) -> str:
@@ -482,21 +680,55 @@ def _recording() -> bool:
     return bool(os.environ.get(RECORD_ENV))
 
 
+# The fields of an exercise's key that `release` copies into answer_keys.json (keys format 2).
+KEY_FIELDS = ("kind", "digits", "expects", "hash", "shape", "entries")
+
+
 def record_entry(exercise_id: str, value, kind: str | None = None, digits: int | None = None) -> dict:
-    """The key of a master's answer: its kind, digits, expected type and hash (or an error)."""
+    """The key of a master's answer (or an error). Never an expected value in clear:
+
+    kind, digits, expects   how to compare, and the expected type in a student's words
+    hash                    answer_hash of the canonical form: all that decides right or wrong
+    shape (optional)        coarse hints for feedback: ``unit`` (a fractional number in [0, 1]),
+                            ``decimals`` (digits the check cell asks for), ``items`` (how many items
+                            a set or sequence has) and ``unordered`` (unordered_hash of a sequence)
+    entries (optional)      dictionary answers: {canonical key: entry_hash of that key's value}
+    """
     entry = {"exercise": exercise_id}
     if value is _MISSING or value is Ellipsis:
         entry["error"] = "the master leaves this answer unanswered (`...` or undefined)"
         return entry
     kind = kind or infer_kind(value)
+    requested = digits
     digits = DEFAULT_DIGITS if digits is None else int(digits)
     try:
         form = canonical(value, kind, digits)
     except (Unanswered, AnswerTypeError, ValueError) as exc:
         entry["error"] = f"the master's answer cannot be canonicalised: {exc}"
         return entry
-    entry.update(kind=kind, digits=digits, expects=describe_type(value), hash=answer_hash(exercise_id, form))
+    expects = describe_type(value)
+    entry.update(kind=kind, digits=digits, expects=expects, hash=answer_hash(exercise_id, form))
+    shape = _shape(exercise_id, value, form, kind, expects, requested)
+    if shape:
+        entry["shape"] = shape
+    if kind == "value" and isinstance(form, dict) and form:
+        entry["entries"] = {key: entry_hash(exercise_id, key, item) for key, item in form.items()}
     return entry
+
+
+def _shape(exercise_id, value, form, kind, expects, requested) -> dict:
+    shape = {}
+    if expects == "a number":
+        fractional = _decimals(value) is not None  # a float or Decimal: a measured quantity, not a count
+        if fractional and isinstance(form, (int, float)) and not isinstance(form, bool) and 0 <= form <= 1:
+            shape["unit"] = True
+        if requested is not None:
+            shape["decimals"] = int(requested)
+    if kind in ("set", "sequence") and isinstance(form, list):
+        shape["items"] = len(form)
+        if kind == "sequence":
+            shape["unordered"] = unordered_hash(exercise_id, form)
+    return shape
 
 
 def _record(exercise_id, value, kind, digits, confirm=False) -> Feedback:
@@ -511,8 +743,13 @@ def _record(exercise_id, value, kind, digits, confirm=False) -> Feedback:
     else:
         entry = record_entry(exercise_id, value, kind, digits)
     _recorded[exercise_id] = entry
+    line = dict(entry)
+    if "hash" in entry:
+        # The record file (a temporary file of `release`) also carries the canonical form, for the
+        # tests that check feedback never shows it; `release` copies only KEY_FIELDS into the keys.
+        line["form"] = canonical(value, entry["kind"], entry["digits"])
     with open(os.environ[RECORD_ENV], "a", encoding="utf-8") as out:
-        out.write(json.dumps(entry, sort_keys=True) + "\n")
+        out.write(json.dumps(line, sort_keys=True) + "\n")
     if "error" in entry:
         return _feedback(exercise_id, INCORRECT, f"Not yet. Answer key not recorded: {entry['error']}.")
     return _feedback(exercise_id, CORRECT, "✅ Right. (answer key recorded)")

@@ -4,7 +4,7 @@ Each builder draws onto an Axes it is given and keeps handles to its artists,
 so that a widget can *update* them (``.update(...)``) instead of drawing a new
 figure each time: one figure per widget, redrawn in place, never stacked.
 
-Style rules (docs: STYLE.md): the Okabe-Ito colour-blind-safe palette, and
+Style rules: the Okabe-Ito colour-blind-safe palette, and
 colour never carries meaning alone: every edge sign also has its own line
 style and a text label, every series its own line style, marker and label.
 Axis labels are lower case.  Figures are made with ``matplotlib.figure.Figure``
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from PIL import Image
 
 from .model import ACTOR_NAMES, ACTORS, DYADS, NEUTRAL_BAND, Analysis, Configuration, Role, Triangle
@@ -40,6 +40,8 @@ __all__ = [
     "figure_png",
     "FastRenderer",
     "side_by_side_regions",
+    "Region",
+    "static_y_parts",
     "TriangleDiagram",
     "draw_triangle",
     "TimelinePlot",
@@ -137,6 +139,23 @@ def _encode_png(canvas: FigureCanvasAgg, compress_level: int = 1) -> bytes:
     return buffer.getvalue()
 
 
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in figure fractions
+
+
+@dataclass(frozen=True)
+class Region:
+    """A part of a figure that FastRenderer can redraw on its own.
+
+    ``blanks`` are the rectangles cleared before the redraw; ``axes`` are drawn again
+    (except for the artists ``keep(ax)`` returns, which lie outside the blanks and do not
+    change, so the background already holds them).
+    """
+
+    blanks: tuple[Rect, ...]
+    axes: tuple[Axes, ...]
+    keep: Callable[[Axes], list] | None = None
+
+
 class FastRenderer:
     """Render a figure to PNG again and again, redrawing only what changes.
 
@@ -145,16 +164,13 @@ class FastRenderer:
     and draw only the dynamic artists on top (blitting): text such as tick
     labels and legends is the slow part of a draw, and it rarely changes.
 
-    ``regions`` splits the figure into side-by-side parts, each a rectangle
-    (x0, y0, x1, y1 in figure fractions) with the axes drawn inside it.  When
-    a region's entry of ``layout_key`` changes (e.g. new axis limits), only
-    that region's background is redrawn.  The figure itself is left unchanged,
-    so ``fig.savefig`` still works as usual.
+    ``regions`` name parts of the figure (see Region).  When a region's entry of
+    ``layout_key`` changes (e.g. new x limits), only that region of the
+    background is redrawn.  The figure itself is left unchanged, so
+    ``fig.savefig`` still works as usual.
     """
 
-    def __init__(self, fig: Figure,
-                 regions: Mapping[str, tuple[tuple[float, float, float, float], Sequence[Axes]]]
-                 | None = None) -> None:
+    def __init__(self, fig: Figure, regions: Mapping[str, Region] | None = None) -> None:
         self.fig = fig
         self.regions = dict(regions or {})
         self._background = None
@@ -169,14 +185,14 @@ class FastRenderer:
         canvas = self.fig.canvas
         keys = dict(layout_key) if isinstance(layout_key, Mapping) else {"": layout_key}
         changed = [k for k in keys if keys[k] != self._keys.get(k, _UNSET)]
-        with _left_out(dynamic):
+        with _hidden(dynamic, "animated"):
             if self._background is None or not set(changed) <= set(self.regions):
                 canvas.draw()  # animated artists are left out of a normal draw
                 self.full_draws += 1
             elif changed:
                 canvas.restore_region(self._background)
                 for name in changed:
-                    self._redraw_region(name)
+                    self._redraw_region(self.regions[name])
                 self.region_draws += 1
             else:
                 canvas.restore_region(self._background)
@@ -187,44 +203,66 @@ class FastRenderer:
             self.fig.draw_artist(artist)
         return _encode_png(canvas)
 
-    def _redraw_region(self, name: str) -> None:
-        (x0, y0, x1, y1), axes = self.regions[name]
-        blank = Rectangle((x0, y0), x1 - x0, y1 - y0, transform=self.fig.transFigure,
-                          facecolor=self.fig.get_facecolor(), edgecolor="none")
-        blank.set_figure(self.fig)
-        self.fig.draw_artist(blank)
-        for ax in axes:
-            self.fig.draw_artist(ax)
+    def _redraw_region(self, region: Region) -> None:
+        for x0, y0, x1, y1 in region.blanks:
+            blank = Rectangle((x0, y0), x1 - x0, y1 - y0, transform=self.fig.transFigure,
+                              facecolor=self.fig.get_facecolor(), edgecolor="none")
+            blank.set_figure(self.fig)
+            self.fig.draw_artist(blank)
+        for ax in region.axes:
+            kept = region.keep(ax) if region.keep else []
+            with _hidden(kept, "visible"):
+                self.fig.draw_artist(ax)
 
 
 _UNSET = object()
 
 
-class _left_out:
-    """Mark artists animated for the duration, so that normal draws skip them."""
+class _hidden:
+    """Leave artists out of draws for a while: ``animated`` (normal draws skip them)
+    or not ``visible``."""
 
-    def __init__(self, artists: Sequence) -> None:
-        self.artists = list(artists)
+    def __init__(self, artists: Sequence, how: str) -> None:
+        self.artists = [a for a in artists if a is not None]
+        self.how = how
 
     def __enter__(self) -> None:
-        for artist in self.artists:
-            artist.set_animated(True)
+        self.saved = [(a, a.get_animated() if self.how == "animated" else a.get_visible())
+                      for a in self.artists]
+        for artist, _ in self.saved:
+            artist.set_animated(True) if self.how == "animated" else artist.set_visible(False)
 
     def __exit__(self, *exc: object) -> None:
-        for artist in self.artists:
-            artist.set_animated(False)
+        for artist, value in self.saved:
+            artist.set_animated(value) if self.how == "animated" else artist.set_visible(value)
 
 
-def side_by_side_regions(fig: Figure, named_axes: Mapping[str, Axes]) -> dict:
-    """Regions for FastRenderer from axes laid out left to right in a gridspec:
-    each region runs the full height, split halfway between neighbouring cells."""
+def static_y_parts(ax: Axes) -> list:
+    """The parts of an axes left of and above the plot: y tick labels and marks, the y
+    label and a legend placed above.  They stay put when only the x limits change."""
+    ticks = ax.yaxis.get_major_ticks()
+    return [ax.get_legend(), ax.yaxis.label, *(t.label1 for t in ticks), *(t.tick1line for t in ticks)]
+
+
+def side_by_side_regions(fig: Figure, named_axes: Mapping[str, Axes],
+                         x_only: Iterable[str] = ()) -> dict[str, Region]:
+    """Regions for FastRenderer from axes laid out left to right in a gridspec: each runs
+    the full height, split halfway between neighbouring cells.  For the names in
+    ``x_only`` (axes whose x limits change but whose y axis and legend do not), only the
+    plot area and the strip below it are redrawn."""
+    x_only = set(x_only)
     cells = [(name, ax, ax.get_subplotspec().get_position(fig)) for name, ax in named_axes.items()]
     cells.sort(key=lambda c: c[2].x0)
     regions = {}
     for i, (name, ax, cell) in enumerate(cells):
         left = 0.0 if i == 0 else (cells[i - 1][2].x1 + cell.x0) / 2
         right = 1.0 if i == len(cells) - 1 else (cell.x1 + cells[i + 1][2].x0) / 2
-        regions[name] = ((left, 0.0, right, 1.0), [ax])
+        if name in x_only:
+            box = ax.get_position()
+            regions[name] = Region(((box.x0, box.y0, right, box.y1), (left, 0.0, right, box.y0)),
+                                   (ax,), static_y_parts)
+        else:
+            regions[name] = Region(((left, 0.0, right, 1.0),), (ax,))
     return regions
 
 
@@ -337,6 +375,8 @@ class TriangleDiagram:
             self.role_labels[actor].set_text(_role_text(analysis.roles[actor]))
         if title is None:
             title = _configuration_title(analysis)
+            if self.compact:  # a narrow panel: break before the parenthesis
+                title = title.replace(" (", "\n(")
         self.title.set_text(title)
 
 
@@ -420,12 +460,16 @@ class TimelinePlot:
         ax.set_ylim(-0.6, len(self.categories) - 0.4)
         ax.invert_yaxis()
         ax.set_xlabel("year", fontsize=FONT_SIZE)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=9, integer=True))
+        _plain_years(ax)
         ax.set_ylabel("category", fontsize=FONT_SIZE)
         ax.grid(axis="x", color="#dddddd", lw=0.8)
         ax.tick_params(labelsize=FONT_SIZE - 1)
         self.year_line = ax.axvline(np.nan, color="black", linestyle=":", lw=1.5, zorder=2)
-        self.year_text = ax.text(0, 1.01, "", transform=ax.get_xaxis_transform(), ha="center",
-                                 va="bottom", fontsize=FONT_SIZE - 1)
+        # The chosen year's label sits inside the plot, clear of the legend above it.
+        self.year_text = ax.text(0, 0.995, "", transform=ax.get_xaxis_transform(), ha="left",
+                                 va="top", fontsize=FONT_SIZE - 1, zorder=4,
+                                 bbox=dict(facecolor="white", edgecolor="none", pad=1.0))
         handles = [
             Line2D([], [], marker="o", ls="", color="black", markerfacecolor="black",
                    label="dated to the day"),
@@ -460,7 +504,7 @@ class TimelinePlot:
         self.ax.set_xlim(first - 0.3, last + 1.3)
         if selected_year is not None and first <= selected_year <= last:
             self.year_line.set_xdata([selected_year + 0.5, selected_year + 0.5])
-            self.year_text.set_position((selected_year + 0.5, 1.01))
+            self.year_text.set_position((selected_year + 0.5 + (last - first + 1.6) * 0.006, 0.995))
             self.year_text.set_text(str(selected_year))
         else:
             self.year_line.set_xdata([np.nan, np.nan])
@@ -584,6 +628,7 @@ def draw_indicators(fig: Figure, indicators: pd.DataFrame,
         whole = bool(len(values)) and bool((values % 1 == 0).all()) and values.max() < 50
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=whole))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+        _plain_years(ax)
     axes[-1].set_xlabel("year", fontsize=FONT_SIZE)
     return list(axes)
 
@@ -607,10 +652,11 @@ def draw_event_strip(ax: Axes, events: pd.DataFrame, max_chars: int = 44) -> Non
         return
     xs = decimal_years(events)
     lo, hi = float(xs.min()), float(xs.max())
-    pad = max(1.0, (hi - lo) * 0.08)
+    pad = max(1.5, (hi - lo) * 0.08)
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(len(xs) - 0.5, -0.5)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    _plain_years(ax)
     ax.grid(axis="x", color="#e4e4e4", lw=0.8)
     labels = []
     for row, (x, event) in enumerate(zip(xs, events.itertuples(index=False))):
@@ -623,6 +669,12 @@ def draw_event_strip(ax: Axes, events: pd.DataFrame, max_chars: int = 44) -> Non
             headline = headline[: max_chars - 1].rstrip() + "…"
         labels.append(f"{headline}\n{event.start_date}")
     ax.set_yticks(range(len(xs)), labels, fontsize=FONT_SIZE - 1)
+
+
+def _plain_years(ax: Axes) -> None:
+    """Years as years: never '+2.02e3' offset notation, whatever the zoom."""
+    ax.xaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+    ax.xaxis.get_major_formatter().set_scientific(False)
 
 
 def _subject_label(subject: str) -> str:

@@ -3,24 +3,28 @@
 Auto-graded exercises: the last feedback that ``check`` left in the check cell's output (its
 metadata carries the status). Free responses and predictions: whether the text still is the stub.
 The list of notebooks and exercises to expect comes from the answer keys' manifest, so a deleted or
-damaged notebook shows up as such instead of silently vanishing.
+damaged notebook shows up as such instead of silently vanishing. Only the course's own notebooks
+count: another notebook in the folder (a JupyterLab "Save As" copy such as
+``01-reading-the-article-Copy1.ipynb``, a scratch notebook) is left out, and the report says so.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from triangles.course import TEXT_STUB, cell_role, nbgrader_checksum, nbgrader_meta, source_text
+from triangles.course import STEM, TEXT_STUB, cell_role, find_masters, nbgrader_checksum, nbgrader_meta, source_text
 from triangles.exercises import load_answer_keys
-from triangles.paths import NOTEBOOKS_DIR
+from triangles.paths import NOTEBOOKS_DIR, SOURCE_DIR
 
 COLUMNS = ["notebook", "exercise", "kind", "status", "detail"]
 RIGHT, NOT_YET, NOT_ANSWERED, NOT_CHECKED = "right", "not yet", "not answered", "not checked"
-DONE = "done"  # a free response or prediction that has been written
+WRITTEN = "written"  # a free response or prediction that has been written
+DONE = WRITTEN  # the former name
 MISSING, UNREADABLE = "missing", "unreadable"  # the whole notebook
 
 # check()'s machine-readable status -> what the table says
@@ -29,15 +33,36 @@ _KINDS = {"check": "auto", "free": "free", "prediction": "prediction"}
 
 
 def course_progress(notebooks_dir: Path | str = NOTEBOOKS_DIR, *, answer_keys: dict | None = None) -> pd.DataFrame:
-    """One row per exercise across the course: notebook, exercise, kind, status, detail."""
+    """One row per exercise across the course: notebook, exercise, kind, status, detail.
+
+    Only the course's notebooks are read (see ``course_notebooks``); the names of the other
+    notebooks found in the folder are in ``table.attrs["ignored"]``, for the report to mention.
+    """
     notebooks_dir = Path(notebooks_dir)
     keys = answer_keys if answer_keys is not None else load_answer_keys()
     expected = keys.get("notebooks", {}) if isinstance(keys, dict) else {}
-    stems = sorted(set(expected) | {p.stem for p in notebooks_dir.glob("*.ipynb")})
+    expected = expected if isinstance(expected, dict) else {}
+    found = {p.stem for p in notebooks_dir.glob("*.ipynb")}
+    stems = course_notebooks(expected, found)
     rows = []
     for stem in stems:
-        rows += notebook_progress(notebooks_dir / f"{stem}.ipynb", expected.get(stem, []))
-    return pd.DataFrame(rows, columns=COLUMNS)
+        manifest = expected.get(stem)
+        rows += notebook_progress(notebooks_dir / f"{stem}.ipynb", manifest if isinstance(manifest, list) else [])
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs["ignored"] = sorted(f"{stem}.ipynb" for stem in found - set(stems))
+    return table
+
+
+def course_notebooks(expected: dict, found: set[str], source_dir: Path = SOURCE_DIR) -> list[str]:
+    """The stems of the course's notebooks: those the answer keys list; without keys (no release
+    yet), the masters'; without masters either, the saved notebooks named like the course's
+    (``NN-slug``: lower case, so JupyterLab's ``...-Copy1`` never is)."""
+    if expected:
+        return sorted(expected)
+    masters = [path.stem for path in find_masters(source_dir)]
+    if masters:
+        return sorted(masters)
+    return sorted(stem for stem in found if STEM.match(stem))
 
 
 def notebook_progress(path: Path, manifest: list[dict]) -> list[dict]:
@@ -116,7 +141,7 @@ def _check_status(cell: dict, by_id: dict) -> tuple[str, str]:
 
 
 def _text_status(cell: dict) -> tuple[str, str]:
-    return (NOT_ANSWERED, "") if _unchanged(cell) else (DONE, "")
+    return (NOT_ANSWERED, "") if _unchanged(cell) else (WRITTEN, "")
 
 
 def _unchanged(cell: dict) -> bool:
@@ -132,13 +157,19 @@ def _unchanged(cell: dict) -> bool:
 
 
 def progress_report(table: pd.DataFrame | None = None, notebooks_dir: Path | str = NOTEBOOKS_DIR) -> str:
-    """A short text summary, one line per notebook."""
+    """A short text summary, one line per notebook, e.g.
+    ``01-reading-the-article  3 of 5 attempted · 2 right · 1 written · 2 not answered``.
+
+    *Attempted* counts every exercise with an answer in it (right, not yet right, written, or not
+    checked yet); predictions are counted apart, as they are not graded.
+    """
     table = course_progress(notebooks_dir) if table is None else table
+    ignored = list(table.attrs.get("ignored", []))
     if table.empty:
-        return "No course notebooks found."
+        return "\n".join(["No course notebooks found.", *_ignored_notes(ignored)])
     lines = ["Your progress (read from your saved notebooks: save first to include recent work)"]
     width = max(len(str(n)) for n in table["notebook"])
-    total = done_total = 0
+    total = attempted_total = right_total = written_total = 0
     for notebook, rows in table.groupby("notebook", sort=False):
         whole = rows["status"].isin([MISSING, UNREADABLE])
         if whole.all():
@@ -146,17 +177,34 @@ def progress_report(table: pd.DataFrame | None = None, notebooks_dir: Path | str
             total += int((rows["kind"] != "prediction").sum())
             continue
         graded = rows[rows["kind"] != "prediction"]
-        done = int(graded["status"].isin([RIGHT, DONE]).sum())
-        total, done_total = total + len(graded), done_total + done
         counts = graded["status"].value_counts()
-        parts = [f"{counts[s]} {s}" for s in (RIGHT, DONE, NOT_YET, NOT_CHECKED, NOT_ANSWERED) if s in counts]
+        attempted = int((~graded["status"].isin([NOT_ANSWERED, MISSING, UNREADABLE])).sum())
+        total, attempted_total = total + len(graded), attempted_total + attempted
+        right_total += int(counts.get(RIGHT, 0))
+        written_total += int(counts.get(WRITTEN, 0))
+        parts = [f"{attempted} of {len(graded)} attempted"]
+        parts += [f"{counts[s]} {s}" for s in (RIGHT, WRITTEN, NOT_YET, NOT_CHECKED, NOT_ANSWERED) if s in counts]
         predictions = rows[rows["kind"] == "prediction"]
         if len(predictions):
-            written = int((predictions["status"] == DONE).sum())
-            parts.append(f"predictions {written}/{len(predictions)} written")
-        lines.append(f"  {notebook:<{width}}  {done}/{len(graded)} done · " + ", ".join(parts))
-    lines.append(f"Overall: {done_total} of {total} exercises done.")
-    return "\n".join(lines)
+            written = int((predictions["status"] == WRITTEN).sum())
+            parts.append(f"predictions: {written} of {len(predictions)} written")
+        lines.append(f"  {notebook:<{width}}  " + " · ".join(parts))
+    lines.append(f"Overall: {attempted_total} of {total} exercises attempted · {right_total} right · "
+                 f"{written_total} written.")
+    return "\n".join(lines + _ignored_notes(ignored))
+
+
+def _ignored_notes(ignored: list[str]) -> list[str]:
+    """A note on the notebooks left out, so that work in a copy is never silently missing."""
+    if not ignored:
+        return []
+    notes = [f"Note: not counted (not one of the course's notebooks): {', '.join(ignored)}."]
+    for name in ignored:
+        original = re.sub(r"-Copy[0-9]*[.]ipynb$", ".ipynb", name)
+        if original != name:
+            notes.append(f"  {name} looks like a copy made with Save As: only {original} counts. "
+                         "If your work is in the copy, move it into that file.")
+    return notes
 
 
 def show_progress(notebooks_dir: Path | str = NOTEBOOKS_DIR) -> None:

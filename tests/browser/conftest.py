@@ -33,10 +33,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ARTIFACTS = REPO / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium; TRIANGLES_CHROMIUM may name another build of it.
+CHROMIUM = Path(os.environ.get("TRIANGLES_CHROMIUM", "/usr/bin/chromium"))
 # Quiet and offline: no first-run UI, no background fetches, no QUIC, no GPU.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1440, "height": 1000}
+TALL_VIEWPORT = {"width": 1440, "height": 1800}
 SERVER_START_TIMEOUT = 90  # seconds; a cold start on a busy 2-core machine
 KERNEL_IDLE_TIMEOUT = 90
 
@@ -173,10 +176,19 @@ def lab_server(tmp_path_factory) -> LabServer:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # its own process group
     server = LabServer(process, port, token, root, dirs["settings"], log)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_then_terminate(signum, frame):  # a killed test run must not leave a server behind
+        _stop(server)
+        signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_then_terminate)
     try:
         _wait_for_status(server)
         yield server
     finally:
+        signal.signal(signal.SIGTERM, previous)
         _stop(server)
 
 
@@ -198,7 +210,7 @@ def browser():
 
 def new_page(browser):
     """A fresh context (fresh profile) and page, wide enough for the widgets."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     return context, context.new_page()
 
@@ -263,9 +275,18 @@ class Lab:
             "els => els.map(e => e.textContent).filter(t => /Error displaying widget|Traceback|Error:/.test(t))")
 
     def screenshot(self, name: str, element=None) -> Path:
+        """Save a screenshot of the page or of one element.  For an element the window is
+        made taller for the moment, so that a tall widget is shown whole."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        (element or self.page).screenshot(path=str(path))
+        if element is None:
+            self.page.screenshot(path=str(path))
+            return path
+        self.page.set_viewport_size(TALL_VIEWPORT)
+        try:
+            element.screenshot(path=str(path))
+        finally:
+            self.page.set_viewport_size(VIEWPORT)
         return path
 
 

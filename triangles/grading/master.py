@@ -11,8 +11,10 @@ import ast
 import hashlib
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from ..paths import DATA_DIR, SEEDS_DIR
 from . import notebooks as nbu
 
 _RUBRIC = re.compile(r"rubric\s+([^\s;,)]+(?:\s+in\s+[^\s;,)]+)?)")
@@ -66,6 +68,19 @@ def checksum_dir(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def kit_fingerprint() -> str:
+    """Hash of the data, the seed article and the package: the masters compute their answers from
+    them, so a data fix or a model change between runs must regrade, not reuse stale results."""
+    digest = hashlib.sha256()
+    roots = [(DATA_DIR, "*"), (SEEDS_DIR, "*.txt"), (Path(__file__).resolve().parent.parent, "*.py"),
+             (Path(__file__).resolve().parent.parent, "*.json")]
+    for root, pattern in roots:
+        for path in sorted(p for p in Path(root).rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def load_master(course: Path, assignment: str) -> Master:
     path = master_path(course, assignment)
     try:
@@ -75,7 +90,8 @@ def load_master(course: Path, assignment: str) -> Master:
     except nbu.NotANotebook as exc:
         raise MasterError(f"master {path} is unreadable: {exc.reason}") from None
     exercises = _exercises(nb, assignment, path)
-    return Master(assignment, path, checksum_dir(path.parent), nb, exercises)
+    checksum = hashlib.sha256((checksum_dir(path.parent) + kit_fingerprint()).encode()).hexdigest()
+    return Master(assignment, path, checksum, nb, exercises)
 
 
 def _exercises(nb: dict, assignment: str, path: Path) -> list[Exercise]:

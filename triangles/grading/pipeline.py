@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import GRADER_VERSION
 from . import notebooks as nbu
-from .execute import KernelStartError, run, scratch_copy
+from .execute import run, scratch_copy
 from .export import read_export
 from .flags import flag
 from .judge import judge, manual, not_judged

@@ -32,8 +32,9 @@ import traitlets
 
 from ..plotting import FastRenderer, new_figure
 
-__all__ = ["Explorer", "ScoreSlider", "MENU_KEYS_HINT", "LABEL_STYLE", "aligned_labels", "check_number", "check_int",
-           "check_int_range", "check_choice", "check_choices", "summary_html"]
+__all__ = ["Explorer", "ScoreSlider", "MENU_KEYS_HINT", "LABEL_STYLE", "aligned_labels",
+           "check_number", "check_int", "check_int_range", "check_choice", "check_choices", "count",
+           "readable", "summary_html"]
 
 #: Show slider and dropdown labels in full (the default width truncates them).
 LABEL_STYLE = {"description_width": "initial"}
@@ -218,7 +219,7 @@ class Explorer(widgets.VBox):
             self._update()
             self._png = self._render_png()
             self.redraw_count += 1
-            self.figure_output.outputs = (self._figure_bundle(),)
+            self.figure_output.outputs = (self._figure_bundle(self.summary_text),)
 
     def _update(self) -> None:
         """Recompute from the controls; update the artists and the text widgets."""
@@ -244,18 +245,19 @@ class Explorer(widgets.VBox):
         """PNG bytes of the figure as last drawn."""
         return self._png
 
-    def _img_tag(self) -> str:
+    def _img_tag(self, text: str) -> str:
         data = base64.b64encode(self._png).decode("ascii")
         state = json.dumps(self.state, sort_keys=True, default=str)
         return (f'<img class="triangles-figure-img" src="data:image/png;base64,{data}" '
-                f'alt="{html.escape(self.summary_text)}" '
+                f'alt="{html.escape(text)}" '
                 f'data-widget="{self.widget_name}" data-state="{html.escape(state)}" '
                 f'data-redraw="{self.redraw_count}" style="max-width:100%;height:auto"/>')
 
-    def _figure_bundle(self) -> dict:
+    def _figure_bundle(self, text: str) -> dict:
+        """The Output's content: the figure as an <img> whose alt text is the summary."""
         return {
             "output_type": "display_data",
-            "data": {"text/html": self._img_tag(), "text/plain": self.summary_text},
+            "data": {"text/html": self._img_tag(text), "text/plain": text},
             "metadata": {},
         }
 
@@ -286,7 +288,7 @@ class Explorer(widgets.VBox):
             raise ValueError(f"{self.widget_name}: unknown state keys {unknown}; "
                              f"allowed: {', '.join(self.state)}")
         checked = self._validate_state(values)
-        self._safely("set_state", lambda: self._set_checked(checked))
+        self._safely("its state (set_state)", lambda: self._set_checked(checked))
 
     def _set_checked(self, checked: Mapping[str, Any]) -> None:
         with self.hold():
@@ -302,13 +304,25 @@ class Explorer(widgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.summary_text
+        text = self.summary_text
+        bundle["text/plain"] = text
         bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
-        bundle["text/html"] = (f"<figure>{self._img_tag()}<figcaption>"
-                               f"{html.escape(self.summary_text)}</figcaption></figure>")
+        bundle["text/html"] = (f"<figure>{self._img_tag(text)}<figcaption>"
+                               f"{html.escape(text)}</figcaption></figure>")
         return bundle
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 event', '3 events'."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def readable(inner_html: str) -> str:
+    """Wrap text for an HTML widget with a normal line height: ipywidgets' default (the
+    height of a control, 28 px) makes paragraphs look double-spaced."""
+    return f'<div class="triangles-text" style="line-height:1.45">{inner_html}</div>'
 
 
 def summary_html(heading: str, text: str) -> str:
     """A short bold heading followed by the text, both escaped."""
-    return f"<p><strong>{html.escape(heading)}</strong> {html.escape(text)}</p>"
+    return readable(f"<p><strong>{html.escape(heading)}</strong> {html.escape(text)}</p>")

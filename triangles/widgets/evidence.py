@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..plotting import draw_indicators
-from .base import LABEL_STYLE, MENU_KEYS_HINT, Explorer, check_choice
+from .base import LABEL_STYLE, MENU_KEYS_HINT, Explorer, check_choice, count, readable
 from .timeline import events_html
 
 __all__ = ["EvidenceExplorer", "claim_label", "parse_series"]
@@ -75,7 +75,7 @@ class EvidenceExplorer(Explorer):
         self.events_widget.layout = widgets.Layout(max_height="320px", overflow="auto",
                                                    border="1px solid #ccc", padding="0 8px",
                                                    max_width="860px")
-        hint = widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>")
+        hint = self._part(widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>"), "hint")
         self.children = [self.claim_dropdown, hint, self.claim_widget, self.figure_output,
                          self.summary_widget, self.events_widget, self.error_output]
         self.refresh()
@@ -145,9 +145,10 @@ class EvidenceExplorer(Explorer):
         claim = self.claim
         events = self.evidence_events
         n_series = len(set(self.series))
+        n_events = int((events["evidence_role"] == "evidence").sum())
         text = (f"Claim {claim['claim_id']} ({claim['paragraph_id']}, {claim['claim_type']}): "
-                f"“{claim['quote']}” Evidence: {int((events['evidence_role'] == 'evidence').sum())} "
-                f"events and {n_series} indicator series")
+                f"“{claim['quote']}” Evidence: {count(n_events, 'event')} and "
+                f"{count(n_series, 'indicator series', 'indicator series')}")
         outcome = _text(claim.get("outcome"))
         if outcome:
             text += f". Outcome: {outcome}"
@@ -184,7 +185,7 @@ class EvidenceExplorer(Explorer):
             value = _text(claim.get(column))
             if value:
                 parts.append(f"<p><strong>{label}:</strong> {html.escape(value)}</p>")
-        self.claim_widget.value = "".join(parts)
+        self.claim_widget.value = readable("".join(parts))
         blocks = []
         for role, heading in (("evidence", "Events cited for the claim"),
                               ("outcome", "Events that show the outcome")):
@@ -193,5 +194,5 @@ class EvidenceExplorer(Explorer):
                 continue
             blocks.append(f"<p><strong>{heading}</strong> ({len(subset)})</p>"
                           + events_html(subset, self._sources))
-        self.events_widget.value = "".join(blocks)
-        self.summary_widget.value = f"<p>{html.escape(self.summary_text)}</p>"
+        self.events_widget.value = readable("".join(blocks))
+        self.summary_widget.value = readable(f"<p>{html.escape(self.summary_text)}</p>")

@@ -13,7 +13,7 @@ from ..dynamics import DEFAULT_ETA, SCENARIOS, Scenario, path_summary, simulate
 from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
 from ..plotting import DYAD_LABELS, PathPlot, TriangleDiagram, side_by_side_regions
 from .base import (LABEL_STYLE, MENU_KEYS_HINT, Explorer, ScoreSlider, aligned_labels, check_choice,
-                   check_int, check_number, summary_html)
+                   check_int, check_number, readable, summary_html)
 
 __all__ = ["ScenarioExplorer", "CUSTOM", "MAX_WIDGET_STEPS"]
 
@@ -95,9 +95,9 @@ class ScenarioExplorer(Explorer):
         self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
                                        compact=True)
         self.renderer.regions = side_by_side_regions(
-            self.figure, {"path": self.path_plot.ax, "diagram": self.diagram.ax})
+            self.figure, {"path": self.path_plot.ax, "diagram": self.diagram.ax}, x_only={"path"})
 
-        hint = widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>")
+        hint = self._part(widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>"), "hint")
         left = widgets.VBox([self.scenario_dropdown, self.start_dropdown, hint,
                              *self.start_sliders.values()])
         right = widgets.VBox([self.steps_slider, self.description_widget],
@@ -206,7 +206,7 @@ class ScenarioExplorer(Explorer):
         self.path_plot.update(path)
         self.diagram.update(final)
         self.diagram.title.set_text(f"after {len(path) - 1} steps\n{self.diagram.title.get_text()}")
-        self.description_widget.value = (
+        self.description_widget.value = readable(
             f"<p>{html.escape(self.scenario.description)}</p>"
             "<p><em>A teaching model, not a forecast.</em></p>")
         self.summary_widget.value = summary_html("Result:", self._summary(path))

@@ -10,9 +10,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..data import triangle_for_year
-from ..model import ACTOR_NAMES, ACTORS, NEUTRAL_BAND, analyse, summary, validate_band
+from ..model import ACTOR_NAMES, ACTORS, NEUTRAL_BAND, Analysis, analyse, summary, validate_band
 from ..plotting import DYAD_LABELS, TimelinePlot, TriangleDiagram, side_by_side_regions
-from .base import (Explorer, aligned_labels, check_choices, check_int, check_int_range,
+from .base import (Explorer, aligned_labels, count, readable, check_choices, check_int, check_int_range,
                    summary_html)
 
 __all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html", "event_item_html"]
@@ -20,6 +20,7 @@ __all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html",
 #: The schema's order; categories not listed here follow, sorted.
 CATEGORY_ORDER = ("diplomacy", "military", "economy", "arms control", "border",
                   "strategy document", "commentary")
+LINK_STYLE = "color:#0072B2;text-decoration:underline"
 _EFFECT_COLUMNS = {"US-CN": "effect_us_cn", "US-RU": "effect_us_ru", "CN-RU": "effect_cn_ru"}
 
 
@@ -51,8 +52,9 @@ def event_item_html(event: Any, sources_by_id: Mapping[str, Mapping[str, Any]]) 
             links.append(html.escape(source_id))
             continue
         detail = ", ".join(x for x in (_text(source.get("publisher")), _text(source.get("published"))) if x)
+        # JupyterLab does not style links in widget HTML: colour and underline them here.
         links.append(f'<a href="{html.escape(_text(source.get("url")), quote=True)}" '
-                     f'target="_blank" rel="noopener noreferrer">'
+                     f'target="_blank" rel="noopener noreferrer" style="{LINK_STYLE}">'
                      f'{html.escape(_text(source.get("title")))}</a> ({html.escape(detail)})')
     return (f'<li data-event-id="{html.escape(event.event_id)}">'
             f"<strong>{html.escape(event.start_date)}</strong> · {html.escape(event.headline)}"
@@ -68,10 +70,11 @@ def events_html(events: pd.DataFrame, sources_by_id: Mapping[str, Mapping[str, A
     ``items`` may hold ready-made list items by event_id (a cache)."""
     if events.empty:
         return "<p><em>No event matches these filters.</em></p>"
-    rows = []
-    for event in events.head(limit).itertuples(index=False):
-        cached = items.get(event.event_id) if items is not None else None
-        rows.append(cached if cached is not None else event_item_html(event, sources_by_id))
+    shown = events.head(limit)
+    if items is not None and all(e in items for e in shown["event_id"]):
+        rows = [items[e] for e in shown["event_id"]]
+    else:
+        rows = [event_item_html(event, sources_by_id) for event in shown.itertuples(index=False)]
     more = (f"<p><em>Showing the first {limit} of {len(events)} events.</em></p>"
             if len(events) > limit else "")
     return f'<ol class="timeline-event-list">{"".join(rows)}</ol>{more}'
@@ -104,6 +107,8 @@ class TimelineExplorer(Explorer):
         present = set(timeline["category"].astype(object))
         self.categories = [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
         self.coded_years = sorted(int(y) for y in relations["year"].unique())
+        self._filtered: tuple = (None, None)
+        self._listed = None
         first, last = int(timeline["start_year"].min()), int(timeline["start_year"].max())
         self.year_bounds = (first, last)
 
@@ -146,15 +151,18 @@ class TimelineExplorer(Explorer):
         self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
                                        compact=True)
         self.renderer.regions = side_by_side_regions(
-            self.figure, {"timeline": self.timeline_plot.ax, "diagram": self.diagram.ax})
+            self.figure, {"timeline": self.timeline_plot.ax, "diagram": self.diagram.ax},
+            x_only={"timeline"})  # the years range changes the x axis only
 
+        actors_label = self._part(
+            widgets.HTML("<strong>actors</strong> (events whose actors are all ticked)"), "actors-label")
+        categories_label = self._part(widgets.HTML("<strong>categories</strong>"), "categories-label")
+        category_row = widgets.HBox(list(self.category_boxes.values()),
+                                    layout=widgets.Layout(flex_flow="row wrap", max_width="520px"))
         filters = widgets.HBox([
-            widgets.VBox([widgets.HTML("<strong>actors</strong> (events whose actors are all ticked)"),
-                          *self.actor_boxes.values()], layout=widgets.Layout(margin="0 24px 0 0")),
-            widgets.VBox([widgets.HTML("<strong>categories</strong>"),
-                          widgets.HBox(list(self.category_boxes.values()),
-                                       layout=widgets.Layout(flex_flow="row wrap",
-                                                             max_width="520px"))]),
+            widgets.VBox([actors_label, *self.actor_boxes.values()],
+                         layout=widgets.Layout(margin="0 24px 0 0")),
+            widgets.VBox([categories_label, category_row]),
         ])
         self.children = [self.years_slider, filters, self.year_slider, self.figure_output,
                          self.summary_widget, self.events_widget, self.error_output]
@@ -181,16 +189,21 @@ class TimelineExplorer(Explorer):
 
     @property
     def filtered_events(self) -> pd.DataFrame:
-        return filter_events(self.timeline, self.years, self.actors, self.selected_categories)
+        """The timeline rows the filters let through (shared: copy before changing it)."""
+        key = (self.years, self.actors, self.selected_categories)
+        if self._filtered[0] != key:  # one filter per change, however often it is read
+            self._filtered = (key, filter_events(self.timeline, *key))
+        return self._filtered[1]
 
     @property
-    def analysis(self):
+    def analysis(self) -> Analysis:
+        """The model's reading of the coded triangle for the selected year."""
         return analyse(triangle_for_year(self.relations, self.selected_year), self.band)
 
     @property
     def summary_text(self) -> str:
         first, last = self.years
-        return (f"{len(self.filtered_events)} events shown from {first} to {last}. "
+        return (f"{count(len(self.filtered_events), 'event')} shown from {first} to {last}. "
                 f"Coded triangle for {self.selected_year}: {summary(self.analysis)}")
 
     @property
@@ -246,6 +259,8 @@ class TimelineExplorer(Explorer):
         self.diagram.title.set_text(f"{year}\n{self.diagram.title.get_text()}")
         self.summary_widget.value = summary_html(f"Coded triangle for {year}.", summary(analysis))
         first, last = self.years
-        self.events_widget.value = (f"<p><strong>{len(events)} events from {first} to {last}"
-                                    f"</strong></p>" + events_html(events, self._sources,
-                                                                   items=self._items))
+        if self._listed is not events:  # the list changes with the filters, not with the year
+            self._listed = events
+            self.events_widget.value = readable(
+                f"<p><strong>{count(len(events), 'event')} from {first} to {last}</strong></p>"
+                + events_html(events, self._sources, items=self._items))

@@ -10,7 +10,7 @@ import pandas as pd
 from ..data import triangle_for_year
 from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
 from ..plotting import DYAD_LABELS, TriangleDiagram
-from .base import Explorer, ScoreSlider, aligned_labels, check_choice, check_number, summary_html
+from .base import Explorer, ScoreSlider, aligned_labels, readable, check_choice, check_number, summary_html
 
 __all__ = ["TriangleExplorer", "DEFAULT_PRESET_YEARS"]
 
@@ -43,6 +43,8 @@ class TriangleExplorer(Explorer):
         self._presets = {y: triangle_for_year(relations, y) for y in self.preset_years}
         if start_year is None:
             start_year = self.preset_years[-1] if self.preset_years else None
+        elif start_year not in set(relations["year"]):
+            raise ValueError(f"{self.widget_name}: start_year {start_year!r} has no coded relations")
         start = (triangle_for_year(relations, start_year) if start_year is not None
                  else Triangle(0.0, 0.0, 0.0))
 
@@ -69,11 +71,12 @@ class TriangleExplorer(Explorer):
 
         ax = self.figure.add_axes((0.02, 0.2, 0.96, 0.72))  # room below for the legend
         self.diagram = TriangleDiagram(ax, band=self.band)
-        help_text = widgets.HTML(
+        help_text = self._part(widgets.HTML(readable(
             "<p>Drag a slider, or click it and use the arrow keys. "
-            "Scores run from −1 (enmity) to +1 (amity).</p>")
+            "Scores run from −1 (enmity) to +1 (amity).</p>")), "help")
         presets = widgets.VBox([
-            widgets.HTML("<p><strong>Historical years</strong> (coded in the kit's data):</p>"),
+            self._part(widgets.HTML("<p><strong>Historical years</strong> (coded in the kit's "
+                                    "data):</p>"), "presets-label"),
             widgets.HBox(list(self.preset_buttons.values()),
                          layout=widgets.Layout(flex_flow="row wrap", max_width="340px")),
         ])
