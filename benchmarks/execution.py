@@ -156,9 +156,8 @@ def slowest_cells(mine: list[kernels.KernelRun], floor_kernel: float) -> list[st
     budget = floor_kernel * GOALS["execution"]
     ranked = sorted(((median(v), i) for i, v in by_index.items()), reverse=True)
     cells, rest = ranked[:SLOWEST_CELLS], ranked[SLOWEST_CELLS:]
-    lines = [f"kernel time {secs(kernel)} against a budget of {secs(budget)} "
-             f"({GOALS['execution']}x the imports' {secs(floor_kernel)}); slowest cells:"]
-    lines += [f"cell {i}: {secs(s)} `{first_line[i]}`" for s, i in cells]
+    lines = [f"{secs(kernel)} against a budget of {secs(budget)}"]
+    lines += [f"cell {i} {secs(s)} `{first_line[i][:40]}`" for s, i in cells]
     if rest:  # many small cells add up: each costs a message round trip
-        lines.append(f"the other {len(rest)} code cells together: {secs(sum(s for s, _ in rest))}")
+        lines.append(f"{len(rest)} other cells {secs(sum(s for s, _ in rest))}")
     return lines

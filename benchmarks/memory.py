@@ -64,7 +64,6 @@ def growing_cells(mine, floor_rss: float) -> list[str]:
             first_line[cell["index"]] = cell["first_line"]
     budget = floor_rss * GOALS["memory"]
     top = sorted(((median(v), i) for i, v in growth.items()), reverse=True)[:GROWING_CELLS]
-    lines = [f"budget {mib(budget)} ({GOALS['memory']}x the imports' {mib(floor_rss)}); "
-             f"cells that grew the kernel most:"]
-    lines += [f"cell {i}: +{mib(g)} `{first_line[i]}`" for g, i in top]
+    lines = [f"budget {mib(budget)} ({GOALS['memory']}x the imports' {mib(floor_rss)})"]
+    lines += [f"cell {i} +{mib(g)} `{first_line[i][:40]}`" for g, i in top]
     return lines

@@ -83,9 +83,8 @@ def render(sections: list[Section], machine: dict, args: dict, seconds: float) -
     out += ["## Where a goal is missed", ""]
     if not missed:
         out += ["No goal was missed in this run.", ""]
-    shown: dict[int, str] = {}  # one diagnosis covers many goals: written out once
-    for g in missed:
-        out += _missed(g, shown)
+    for group in _grouped(missed):
+        out += _missed(group)
     earlier = diagnoses.fixed()
     if earlier:
         out += ["### Fixed after an earlier run", ""]
@@ -96,30 +95,43 @@ def render(sections: list[Section], machine: dict, args: dict, seconds: float) -
     return "\n".join(out).rstrip() + "\n"
 
 
-def _missed(g: Goal, shown: dict[int, str]) -> list[str]:
-    title = f"{g.section}: {g.measure} — {g.value} against {g.target}"
-    out = [f"### {title}", ""]
-    if g.evidence:
-        out += ["Measured in this run:", ""] + [f"- {line}" for line in g.evidence] + [""]
-    d = diagnoses.find(g.key)
-    if d and id(d) in shown:
-        out += [f"**Diagnosis:** as for {shown[id(d)]} above.", ""]
-    elif d:
-        shown[id(d)] = g.measure
+def _grouped(missed: list[Goal]) -> list[list[Goal]]:
+    """Missed goals that share a diagnosis (e.g. every notebook's execution) go together, in the
+    order they were first missed; undiagnosed ones stand alone."""
+    groups: dict[object, list[Goal]] = {}
+    for g in missed:
+        d = diagnoses.find(g.key)
+        groups.setdefault(id(d) if d else id(g), []).append(g)
+    return list(groups.values())
+
+
+def _missed(group: list[Goal]) -> list[str]:
+    first = group[0]
+    if len(group) == 1:
+        out = [f"### {first.section}: {first.measure} — {first.value} against {first.target}", ""]
+        if first.evidence:
+            out += ["Measured in this run:", ""] + [f"- {line}" for line in first.evidence] + [""]
+    else:
+        out = [f"### {first.section}: {len(group)} measures over {first.target}", "",
+               "Measured in this run:", ""]
+        out += _table(["measure", "value", "where the time or memory goes"],
+                      [[g.measure, g.value, "; ".join(g.evidence)] for g in group]) + [""]
+    d = diagnoses.find(first.key)
+    if d:
         out += [f"**Diagnosis** ({d['where']}): {d['cause']}", "", f"**Suggested fix:** {d['fix']}", ""]
         if d.get("before"):
             out += [f"Before/after: {d['before']} → {d.get('after') or 'not fixed yet'}.", ""]
     else:
-        out += [f"Not diagnosed yet. {HOW_TO_LOOK[g.section]}", ""]
+        out += [f"Not diagnosed yet. {HOW_TO_LOOK[first.section]}", ""]
     return out
 
 
 # Where to look next, per section, when no diagnosis is recorded in diagnoses.py yet.
 HOW_TO_LOOK = {
-    "execution": "The slowest cells are listed above; `%prun` on such a cell in the notebook says where "
-                 "its time goes.",
-    "memory": "The cells that grew the kernel most are listed above; `tracemalloc` around such a cell "
-              "says which allocations stay.",
+    "execution": "The slowest cells are listed above (their median time over the repeats); `%prun` on "
+                 "such a cell in the notebook says where its time goes.",
+    "memory": "The cells after which the kernel grew most are listed above; `tracemalloc` around such a "
+              "cell says which allocations stay.",
     "widgets": "`python -m benchmarks.widgets --child --updates 20 --profile 'Widget:control'` prints "
                "where an update's time goes.",
     "grading": "`python -m cProfile -s cumtime -m triangles.grading grade ... --jobs 1` on a few "

@@ -150,7 +150,9 @@ def _current(control, trait):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _time(control, trait, values, updates, check=None) -> tuple[list[float], list[str]]:
+def _time(control, trait, values, updates, check=None, cpu=None) -> tuple[list[float], list[str]]:
+    """Wall seconds of each change (and, into ``cpu``, this thread's CPU seconds: they hardly move
+    when other work on the machine takes the cores away)."""
     times, problems, position = [], [], 0
     for i in range(WARMUP + updates):
         position = (position + 1) % len(values)
@@ -158,13 +160,15 @@ def _time(control, trait, values, updates, check=None) -> tuple[list[float], lis
             position = (position + 1) % len(values)
         value = values[position]
         before = check() if check else None
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         _deliver(control, trait, value)
-        elapsed = time.perf_counter() - t0
+        elapsed, used = time.perf_counter() - t0, time.thread_time() - c0
         if check and check() == before:
             problems.append(f"update {i} ({trait}={value!r}) did not redraw")
         if i >= WARMUP:
             times.append(elapsed)
+            if cpu is not None:
+                cpu.append(used)
     return times, problems
 
 
@@ -193,9 +197,12 @@ def child(updates: int, profile: list[str]) -> dict:
                 continue
             gc.collect()
             sent[0] = 0
-            times, problems = _time(control, trait, values, updates, check=lambda: widget.redraw_count)
+            cpu: list[float] = []
+            times, problems = _time(control, trait, values, updates, check=lambda: widget.redraw_count,
+                                    cpu=cpu)
             entry["message_kib"] = sent[0] / 1024 / (WARMUP + updates)
             entry["ms"] = [t * 1000 for t in times]
+            entry["cpu_ms"] = [t * 1000 for t in cpu]
             entry["problems"] = problems[:3]
             entry["errors"] = widget.errors[-1:] if widget.errors else []
             bare = _bare(control)
@@ -261,9 +268,11 @@ def section(measured: dict, updates: int) -> Section:
                "redraw (model, figure, PNG, summary) to the JSON-encoded messages that carry the new "
                f"picture back; {updates} changes per control after {WARMUP} warm-up changes. "
                "**Floor:** the same message to a bare control of the same type wired to a no-op. "
-               f"The goal is on the p95: <= {goal:g} ms."),
-        columns=["widget", "control", "median", "p95", "floor median", "floor p95", "ratio (p95)",
-                 "sent per update", "goal", "met?"],
+               f"The goal is on the p95: <= {goal:g} ms. **CPU p95**: the same changes in CPU time of "
+               "the measuring thread; where the p95 misses and the CPU p95 does not, other work on the "
+               "machine took the cores."),
+        columns=["widget", "control", "median", "p95", "CPU p95", "floor median", "floor p95",
+                 "ratio (p95)", "sent per update", "goal", "met?"],
         rows=[],
     )
     if "failed" in measured:
@@ -273,7 +282,7 @@ def section(measured: dict, updates: int) -> Section:
         name, control = entry["widget"], entry["control"]
         key = f"widgets:{name}:{control}"
         if "failed" in entry:
-            sec.rows.append([name, control, f"failed: {entry['failed']}", "", "", "", "", "",
+            sec.rows.append([name, control, f"failed: {entry['failed']}", "", "", "", "", "", "",
                              f"<= {goal:g} ms", "n/a"])
             sec.goals.append(Goal("widgets", f"{name}, {control}: p95", f"<= {goal:g} ms", "failed",
                                   None, key=key, evidence=[entry["failed"]]))
@@ -281,7 +290,8 @@ def section(measured: dict, updates: int) -> Section:
         times, floor = entry["ms"], entry["floor_ms"]
         p95, fp95 = percentile(times, 95), percentile(floor, 95)
         met = p95 <= goal and not entry["problems"] and not entry["errors"]
-        sec.rows.append([name, control, ms(median(times)), ms(p95), ms(median(floor)), ms(fp95),
+        sec.rows.append([name, control, ms(median(times)), ms(p95), ms(percentile(entry["cpu_ms"], 95)),
+                         ms(median(floor)), ms(fp95),
                          x(ratio(p95, fp95)), f"{entry['message_kib']:.0f} KiB", f"<= {goal:g} ms",
                          yes_no(met)])
         g = Goal("widgets", f"{name}, {control}: p95", f"<= {goal:g} ms", ms(p95), met, key=key)
