@@ -30,6 +30,10 @@ class CourseRuns:
     runs: dict[str, list[kernels.KernelRun]] = field(default_factory=dict)  # label or floor key
     errors: dict[str, str] = field(default_factory=dict)
 
+    def error_for(self, nb: course.Notebook) -> str | None:
+        """Why a notebook cannot be compared with its floor: its own run or its floor's failed."""
+        return self.errors.get(nb.label) or self.errors.get(self.floor_of[nb.label])
+
 
 def measure(notebooks: list[course.Notebook], repeats: int) -> CourseRuns:
     result = CourseRuns(notebooks)
@@ -113,7 +117,7 @@ def section(runs: CourseRuns) -> Section:
         return sec
     for nb in runs.notebooks:
         key = runs.floor_of[nb.label]
-        error = runs.errors.get(nb.label) or runs.errors.get(key)
+        error = runs.error_for(nb)
         if error:
             sec.rows.append([nb.label, f"failed: {error}", "", "", "", "", "", "", f"<= {goal}x", "n/a"])
             sec.goals.append(Goal("execution", f"{nb.label}: kernel time", f"<= {goal}x",

@@ -32,7 +32,7 @@ def section(runs: CourseRuns) -> Section:
         return sec
     for nb in runs.notebooks:
         key = runs.floor_of[nb.label]
-        error = runs.errors.get(nb.label) or runs.errors.get(key)
+        error = runs.error_for(nb)
         if error:
             sec.rows.append([nb.label, f"failed: {error}", "", "", "", f"<= {goal}x", "n/a"])
             sec.goals.append(Goal("memory", f"{nb.label}: kernel RSS", f"<= {goal}x", "failed", None,

@@ -284,7 +284,7 @@ def _check_timeline(rows: list[dict], problems: list[Problem]) -> None:
                                         f"codes an effect on {dyad} but neither of its actors is among the actors {sorted(actors)}"))
 
 
-def _check_relations(rows: list[dict], timeline_ids: set[str], problems: list[Problem]) -> None:
+def _check_relations(rows: list[dict], problems: list[Problem]) -> None:
     name = "relations.csv"
     by_key = {(r["dyad"], r["year"]): r for r in rows if r["dyad"] and r["year"] is not None}
     for dyad in DYADS:
@@ -391,7 +391,7 @@ def validate(data_dir: Path = DATA_DIR) -> dict[str, list[dict]]:
         _check_foreign_keys(resources[name]["path"], tables[name], resources[name]["schema"], tables, problems)
     _check_timeline(tables["timeline"], problems)
     _check_article_refs(tables["timeline"], problems)
-    _check_relations(tables["relations"], {r["event_id"] for r in tables["timeline"]}, problems)
+    _check_relations(tables["relations"], problems)
     _check_claims(tables["claims"], tables["indicators"], problems)
     if problems:
         raise DataValidationError(problems)
