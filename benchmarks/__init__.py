@@ -16,7 +16,7 @@ One module per measurement:
     course.py     which notebooks exist (masters and student versions) and their import lines
     kernels.py    run a notebook in a fresh kernel: kernel time, total time, resident memory per cell
     execution.py  1. notebook execution against an imports-only kernel
-    widgets.py    2. widget response (Python side) against a bare slider; the browser's figure if present
+    widgets.py    2. widget response: per change (now and the old renderer), a drag in a kernel, the browser
     memory.py     3. kernel memory after each notebook against the imports-only kernel
     classroom.py  a deterministic class of submissions made from the student notebooks and the masters
     grading.py    4. the kit's grader against stock ``nbgrader autograde`` on that class
@@ -27,8 +27,10 @@ One module per measurement:
 
 GOALS = {
     "execution": 1.3,      # notebook kernel time / imports-only kernel time
-    "widget_p95_ms": 50.0,  # Python-side update, 95th percentile
-    "browser_median_ms": 150.0,  # keypress -> new picture in JupyterLab (browser tests)
+    "widget_p95_ms": 10.0,  # Python-side update, CPU time, 95th percentile (per control)
+    "widget_kib": 20.0,    # bytes sent per control change, KiB
+    "drag_settle_ms": 150.0,  # a quick drag: last change -> the picture of the final value
+    "browser_median_ms": 100.0,  # keypress -> new picture in JupyterLab (browser tests)
     "memory": 1.25,        # kernel RSS after the notebook / imports-only kernel RSS
     "grading": 0.5,        # kit grader wall time / nbgrader autograde wall time
 }

@@ -5,15 +5,20 @@ nbgrader_config.py). nbgrader first gets its gradebook and release from ``genera
 (set-up, not timed, as ``python -m triangles.course release`` is not); then each is timed from
 command start to exit:
 
-* the kit:   ``python -m triangles.grading grade submitted --out OUT --course COPY --quiet``,
-             OUT fresh for the first half (running the masters for the expected answers is included),
-             kept for the second (the kit skips what it graded, as an instructor's rerun would)
+* the kit:   ``python -m triangles.grading grade submitted --out OUT --course COPY --quiet``, every
+             kernel sealed in its bubblewrap sandbox (the default), OUT fresh for the first half
+             (running the masters for the expected answers is included), kept for the second (the
+             kit skips what it graded, as an instructor's rerun would)
 * nbgrader:  ``nbgrader autograde ASSIGNMENT`` once per assignment, in the copy
 
 The kit runs one kernel per core; nbgrader runs one notebook at a time: that difference is what the
 goal (kit <= 0.5x nbgrader on 2 cores) is about. Scores must be identical: per student, the kit's
 auto-graded points against nbgrader's ``code_score`` from its gradebook. The class is handed in in two
 halves, graded in ABBA order (see ``measure``), so that load on the shared machine is spread evenly.
+
+The sandbox's cost: afterwards the kit grades the whole class once more with ``--unsandboxed`` (not
+part of the ratio); the cost per submission is the difference of the two runs' median seconds per
+notebook in a worker, and of their wall times divided by the number of notebooks.
 """
 
 from __future__ import annotations
@@ -111,6 +116,13 @@ def measure(size: int, assignments: list[str] | None = None, jobs: int | None = 
                 elif "nbgrader_failed" not in out:
                     _run_nbgrader(copy, assignments, out, phase)
         out["kit_scores"], out["kit_per_notebook"] = _kit_scores(kit_out, assignments)
+        out["kit_sandbox"] = _sandbox_modes(kit_out)
+        # the sandbox's cost: the same class once more without it (not part of the ratio)
+        plain_out, plain = tmp / "kit-unsandboxed", {"kit_seconds": 0.0, "runs": []}
+        _run_kit(copy, plain_out, jobs, plain, 0, "--unsandboxed")
+        out["unsandboxed_seconds"] = plain["kit_seconds"]
+        out["unsandboxed_failed"] = plain.get("kit_failed")
+        out["unsandboxed_scores"], out["unsandboxed_per_notebook"] = _kit_scores(plain_out, assignments)
         if "nbgrader_failed" not in out:
             out["nbgrader_scores"] = _nbgrader_scores(copy, assignments, [s.name for s in students])
         else:
@@ -120,12 +132,13 @@ def measure(size: int, assignments: list[str] | None = None, jobs: int | None = 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run_kit(copy: Path, kit_out: Path, jobs: int | None, out: dict, phase: int) -> None:
+def _run_kit(copy: Path, kit_out: Path, jobs: int | None, out: dict, phase: int, *extra: str) -> None:
     command = [sys.executable, "-m", "triangles.grading", "grade", str(copy / "submitted"),
-               "--out", str(kit_out), "--course", str(copy), "--quiet"]
+               "--out", str(kit_out), "--course", str(copy), "--quiet", *extra]
     if jobs:
         command += ["--jobs", str(jobs)]
-    took, done = _timed(command, REPO, f"the kit's grader, half {phase}")
+    label = f"half {phase}" if phase else "whole class"
+    took, done = _timed(command, REPO, f"the kit's grader {' '.join(extra)}, {label}".replace("  ", " "))
     out["kit_seconds"] += took
     out["runs"].append(["kit", phase, took])
     if done.returncode != 0:
@@ -158,6 +171,15 @@ def _kit_scores(out: Path, assignments: list[str]) -> tuple[dict[str, float], li
     return scores, seconds
 
 
+def _sandbox_modes(out: Path) -> dict[str, int]:
+    """How many result files were graded in each sandbox mode (bwrap, podman, docker, none)."""
+    modes: dict[str, int] = {}
+    for path in (out / "results").glob("*/*.json"):
+        mode = (json.loads(path.read_text(encoding="utf-8")).get("sandbox") or {}).get("mode", "unknown")
+        modes[mode] = modes.get(mode, 0) + 1
+    return modes
+
+
 def _nbgrader_scores(copy: Path, assignments: list[str], students: list[str]) -> dict[str, float]:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -181,8 +203,8 @@ def section(measured: dict) -> Section:
         title="4. Grading throughput",
         intro=("A deterministic class (every 4th student complete, every 4th blank, the rest a seeded "
                "mix of right, wrong and blank answers) graded by the kit's grader "
-               "(`python -m triangles.grading grade`, one kernel per core, masters' expected answers "
-               "included) and by stock `nbgrader autograde` (one notebook at a time; "
+               "(`python -m triangles.grading grade`, one kernel per core, each in its bubblewrap sandbox, "
+               "masters' expected answers included) and by stock `nbgrader autograde` (one notebook at a time; "
                "`generate_assignment` beforehand, not timed), in one temporary copy of `course/`, "
                "each grading every notebook once. "
                "**Floor:** nbgrader's wall time. Scores compared per student on the auto-graded "
@@ -225,7 +247,11 @@ def section(measured: dict) -> Section:
                           f"{sum(per) / kit:.2f} notebooks at once on {os.cpu_count()} cores; at "
                           f"{secs(median(per))} per notebook the goal needs {needed:.2f} at once")
     g.evidence += mismatches[:5]
+    modes = measured.get("kit_sandbox", {})
+    g.evidence.append("the kit's kernels ran in: " + (", ".join(f"{m} ({k} notebooks)" for m, k in sorted(modes.items()))
+                                                       or "no result files"))
     sec.goals.append(g)
+    _sandbox_cost(sec, measured, notebooks)
 
     kit_scores, nb_scores = measured.get("kit_scores", {}), measured.get("nbgrader_scores", {})
     design = measured.get("design", {})
@@ -252,6 +278,27 @@ def section(measured: dict) -> Section:
                                      for g, p, t in runs) + ".")
     sec.raw = measured
     return sec
+
+
+def _sandbox_cost(sec: Section, measured: dict, notebooks: int) -> None:
+    """The sandbox's cost per submission, from the extra --unsandboxed run of the same class."""
+    plain = measured.get("unsandboxed_seconds")
+    if not plain:
+        return
+    boxed_each, plain_each = median(measured.get("kit_per_notebook") or [float("nan")]), \
+        median(measured.get("unsandboxed_per_notebook") or [float("nan")])
+    kit = measured.get("kit_seconds", float("nan"))
+    same = measured.get("unsandboxed_scores") == measured.get("kit_scores")
+    sec.tables.append(("The sandbox's cost", ["measure", "sandboxed (bwrap)", "--unsandboxed", "cost per notebook"], [
+        ["median seconds per notebook in its worker", secs(boxed_each), secs(plain_each), secs(boxed_each - plain_each)],
+        [f"wall time / {notebooks} notebooks (sandboxed: two half runs)", secs(kit / notebooks), secs(plain / notebooks),
+         secs((kit - plain) / notebooks)],
+        ["same scores with and without the sandbox", "", "", yes_no(same)],
+    ]))
+    if measured.get("unsandboxed_failed"):
+        sec.notes.append(f"**The --unsandboxed run failed:** {measured['unsandboxed_failed']}")
+    sec.notes.append("The sandbox's cost was measured by grading the whole class once more with `--unsandboxed` "
+                     f"after the timed runs ({secs(plain)} wall time); that run is not part of the ratio.")
 
 
 def _mismatches(measured: dict) -> list[str]:

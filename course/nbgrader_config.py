@@ -20,3 +20,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_S
 
 # Per-cell time limit when autograding, as for the masters' runs (triangles.course.CELL_TIMEOUT).
 c.Execute.timeout = 120
+
+# The exchange folder for release_assignment / fetch_assignment / submit / collect. nbgrader 0.9.6's
+# default is /usr/local/share/nbgrader/exchange; it must exist and be writable by every user.
+# To use another folder, uncomment and edit:
+# c.Exchange.root = "/srv/nbgrader/exchange"

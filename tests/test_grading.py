@@ -228,10 +228,16 @@ def make_samples(root: Path) -> dict[str, dict]:
     sample("nick", None, [0, 0, 0, 0], {"corrupt-notebook"}, raw=b"this is not a notebook\n")
     sample("olga", None, [0, 0, 0, 0], {"corrupt-notebook"}, raw=b'{"cells": "nope", "nbformat": 4}')
     sample("pat", None, [0, 0, 0, 0], {"missing-notebook"})
+
+    nb = answered(master, ex90_1_answer="n_powers = count_rows(powers)")  # uses a helper from its own cell
+    nb["cells"].insert(cell_index(nb, "ex90-1-answer"), {"cell_type": "code", "metadata": {}, "outputs": [],
+                                                          "source": HELPER_CELL, "execution_count": None})
+    sample("hal", nb, [1, 1, 2, 1], {"cells-added"}, timestamp=on_time)
     return expected
 
 
-HONEST = ["alice", "bob", "carol", "dave"]
+HELPER_CELL = "def count_rows(table):\n    return len(table)"
+HONEST = ["alice", "bob", "carol", "dave", "hal"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +294,9 @@ def test_help_is_useful_to_an_instructor():
     assert top.returncode == grade.returncode == merge.returncode == 0
     for text in ("grade", "merge-manual", "timestamp.txt", "grades.csv", "feedback/", "manual/"):
         assert text in top.stdout, text
-    for option in ("--out", "--course", "--jobs", "--timeout", "--due", "--assignment"):
+    for option in ("--out", "--course", "--jobs", "--timeout", "--due", "--assignment", "--unsandboxed",
+                   "--memory-mb", "--max-processes", "--address-space-mb", "--max-file-mb", "--max-output-mb",
+                   "--container-image"):
         assert option in grade.stdout, option
     from triangles.grading.flags import FLAGS
 
@@ -338,9 +346,12 @@ def test_rebuild_takes_only_answer_cells_from_the_student():
     rebuilt = rebuild(master, nb, "n0nce")
     text = "\n".join(c["source"] for c in rebuilt.nb["cells"])
     assert "mean_share = 99  # mine" in text           # the student's answer is used
-    assert "print('passed')" not in text and "helper = 1" not in text and "import builtins" not in text
+    assert "print('passed')" not in text and "import builtins" not in text
     assert "HIDDEN" not in text and "grade(" not in text and "check(" not in text  # no tests in the kernel
-    assert len(rebuilt.nb["cells"]) == len(master.nb["cells"])
+    # the added cell runs where the student put it: after the master cell above it (cell 2)
+    assert len(rebuilt.nb["cells"]) == len(master.nb["cells"]) + 1
+    assert rebuilt.nb["cells"][3]["source"] == "helper = 1" and rebuilt.origins[3] is None
+    assert rebuilt.origins[:3] == [0, 1, 2] and rebuilt.origins[4:] == list(range(3, len(master.nb["cells"])))
     assert set(rebuilt.export_cells) == {"ex90-1", "ex90-2", "ex90-3", "ex90-4"}
     assert all("n0nce" in rebuilt.nb["cells"][i]["source"] for i in rebuilt.export_cells.values())
     assert {f["flag"] for f in rebuilt.flags} == {"tests-edited", "cells-added"}
@@ -498,6 +509,7 @@ def test_a_grader_failure_is_recorded_and_retried(tmp_path, monkeypatch):
     from triangles.grading import pipeline
     from triangles.grading.execute import KernelStartError
     from triangles.grading.master import load_master as load
+    from triangles.grading.sandbox import Sandbox
     from triangles.grading.store import is_current
 
     folder = tmp_path / "sub" / "zoe" / ASSIGNMENT
@@ -507,7 +519,8 @@ def test_a_grader_failure_is_recorded_and_retried(tmp_path, monkeypatch):
         raise KernelStartError("no kernel today")
 
     monkeypatch.setattr(pipeline, "run", no_kernel)
-    job = pipeline.Job("zoe", ASSIGNMENT, folder, load(COURSE, ASSIGNMENT), {}, tmp_path / "out", 5, None, "k1")
+    job = pipeline.Job("zoe", ASSIGNMENT, folder, load(COURSE, ASSIGNMENT), {}, tmp_path / "out", 5, None, "k1",
+                       Sandbox("bwrap"))
     summary = pipeline.grade_one(job)
     result = result_of(tmp_path / "out", "zoe")
     assert summary["grader_error"] and result["score"] == 0
@@ -529,8 +542,9 @@ def test_a_broken_master_stops_grading_with_a_clear_message(tmp_path):
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
-def test_grades_table_spans_assignments():
-    from triangles.grading.report import score_table
+def test_grades_table_spans_assignments(tmp_path):
+    from triangles.grading.config import load_config
+    from triangles.grading.gradebook import build
 
     run = {"students": ["ann", "ben"], "assignments": [
         {"assignment": "01-a", "exercises": [{"id": "ex01-1", "mode": "auto", "points": 1},
@@ -538,16 +552,18 @@ def test_grades_table_spans_assignments():
         {"assignment": "02-b", "exercises": [{"id": "ex02-1", "mode": "auto", "points": 2}]}]}
     results = {
         ("ann", "01-a"): {"exercises": [{"exercise": "ex01-1", "score": 1.0}], "flags": []},
-        ("ann", "02-b"): {"exercises": [{"exercise": "ex02-1", "score": 2.0}],
-                          "flags": [{"flag": "late", "exercise": None}]},
+        ("ann", "02-b"): {"exercises": [{"exercise": "ex02-1", "score": 2.0}], "flags": [],
+                          "timestamp": "2025-01-11T00:00:00+00:00"},
         ("ben", "01-a"): {"exercises": [{"exercise": "ex01-1", "score": 0.0}],
                           "flags": [{"flag": "timeout", "exercise": "ex01-1"}]},
     }
-    rows = score_table(run, results, {("ann", "ex01-2"): {"score": 2.5}})
+    book = build(tmp_path, run, load_config(None, {None: "2025-01-10T00:00:00+00:00"}),
+                 {("ann", "ex01-2"): {"score": 2.5}}, results)
+    rows = book.student_rows()
     assert rows[0] == {"student": "ann", "ex01-1": 1.0, "ex01-2": 2.5, "ex02-1": 2.0, "total": 5.5,
-                       "flags": "02-b:late"}
+                       "late_penalty": 0.0, "final": 5.5, "flags": "02-b:late"}
     assert rows[1] == {"student": "ben", "ex01-1": 0.0, "ex01-2": None, "ex02-1": None, "total": 0.0,
-                       "flags": "01-a:timeout(ex01-1); 02-b:not-graded"}
+                       "late_penalty": 0.0, "final": 0.0, "flags": "01-a:timeout(ex01-1); 02-b:no-submission"}
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas():
@@ -563,7 +579,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
 # --------------------------------------------------------------------------------------------
 
 STUDENTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "ken",
-            "leo", "mia", "nick", "olga", "pat"]
+            "leo", "mia", "nick", "olga", "pat", "hal"]
 
 
 @pytest.mark.parametrize("student", STUDENTS)
@@ -578,7 +594,8 @@ def test_each_sample_gets_the_right_score_and_flags(graded, student):
 def test_every_sample_is_in_the_table(graded):
     _, out, expected, _, stderr = graded
     rows = read_csv(out / "grades.csv")
-    assert list(rows[0]) == ["student", "ex90-1", "ex90-2", "ex90-3", "ex90-4", "ex90-5", "total", "flags"]
+    assert list(rows[0]) == ["student", "ex90-1", "ex90-2", "ex90-3", "ex90-4", "ex90-5", "total", "late_penalty",
+                             "final", "flags"]
     assert [r["student"] for r in rows] == sorted(expected)
     for row in rows:
         scores = expected[row["student"]]["scores"]
@@ -588,7 +605,7 @@ def test_every_sample_is_in_the_table(graded):
         assert float(row["total"]) == sum(scores.values())
         for flag in expected[row["student"]]["flags"]:
             assert f"{ASSIGNMENT}:{flag}" in row["flags"]
-    assert "graded 16 notebook(s), reused 0" in stderr
+    assert "graded 17 notebook(s), reused 0" in stderr
     assert "grading:" in stderr  # the progress bar went to stderr
 
 
@@ -599,6 +616,7 @@ def test_feedback_shows_hints_but_no_solutions(graded):
     for student in expected:
         page = (out / "feedback" / student / f"{ASSIGNMENT}.html").read_text()
         assert page.startswith("<!DOCTYPE html>")
+        page = re.sub(r"<pre[^>]*>.*?</pre>", "", page, flags=re.S)  # the student's own answers are shown
         for secret in secrets:
             assert secret not in page, (student, secret)
     bob = (out / "feedback" / "bob" / f"{ASSIGNMENT}.html").read_text()
@@ -637,7 +655,7 @@ def test_rerun_reuses_results_and_regrades_only_what_changed(graded_copy):
     sheet.write_text(sheet.read_text().replace(f'{SOLUTIONS["ex90-5"]}",R90.5 in course/rubrics.md,2,,',
                                                f'{SOLUTIONS["ex90-5"]}",R90.5 in course/rubrics.md,2,1.5,ok', 1))
     again = run_grader(*grade_args(submissions, out))
-    assert again.returncode == 0 and "graded 0 notebook(s), reused 16" in again.stderr
+    assert again.returncode == 0 and "graded 0 notebook(s), reused 17" in again.stderr
     assert {p: p.read_bytes() for p in (out / "results").rglob("*.json")} == before
     assert {r["student"]: r["score"] for r in read_csv(sheet)}["alice"] == "1.5"  # entered score kept
     assert float(next(r for r in read_csv(out / "grades.csv") if r["student"] == "alice")["total"]) == 6.5
@@ -646,7 +664,7 @@ def test_rerun_reuses_results_and_regrades_only_what_changed(graded_copy):
     stamp = expected_cache.stat().st_mtime_ns
     write_nb(submissions / "bob" / ASSIGNMENT, answered(load_master()))  # bob fixes everything
     third = run_grader(*grade_args(submissions, out))
-    assert third.returncode == 0 and "graded 1 notebook(s), reused 15" in third.stderr, third.stderr
+    assert third.returncode == 0 and "graded 1 notebook(s), reused 16" in third.stderr, third.stderr
     assert scores_of(result_of(out, "bob")) == {"ex90-1": 1, "ex90-2": 1, "ex90-3": 2, "ex90-4": 1}
     assert expected_cache.stat().st_mtime_ns == stamp  # the master's answers came from the cache
 

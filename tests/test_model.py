@@ -412,6 +412,19 @@ def test_signs_from_mapping_errors():
     assert Signs.from_mapping({"RU-CN": 1, "CN-US": -1, "RU-US": 0}) == Signs(-1, 0, 1)
 
 
+def test_from_mapping_reads_one_row_of_a_table():
+    pd = pytest.importorskip("pandas")
+    targets = pd.DataFrame({"US-CN": [-1, 1], "US-RU": [1, -1], "CN-RU": [-1, -1]}, index=["moscow", "beijing"])
+    rows = dict(targets.iterrows())  # what `for option, row in targets.iterrows()` visits
+    assert Signs.from_mapping(rows["moscow"]) == Signs(-1, 1, -1)
+    assert Signs.from_mapping(rows["beijing"]) == Signs.from_mapping(rows["beijing"].to_dict()) == Signs(1, -1, -1)
+    assert Triangle.from_mapping(pd.Series({"US-CN": 0.5, "US-RU": -0.2, "CN-RU": 0.9})) == Triangle(0.5, -0.2, 0.9)
+    with pytest.raises(ValueError, match="missing dyads CN-RU"):
+        Signs.from_mapping(targets.loc["moscow", ["US-CN", "US-RU"]])
+    with pytest.raises(ValueError, match="needs a mapping"):  # a whole table is not one row
+        Signs.from_mapping(targets)
+
+
 @pytest.mark.parametrize("a, b, fragment", [
     ("US", "EU", "unknown actor 'EU'; allowed: US, CN, RU"),
     ("US", "US", "two different actors"),

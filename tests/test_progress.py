@@ -11,8 +11,10 @@ import pytest
 from nbclient import NotebookClient
 
 from triangles.course import manifest, notebook_text, read_notebook, student_version
-from triangles.exercises import KEYS_ENV, record_entry
-from triangles.progress import COLUMNS, course_notebooks, course_progress, progress_report, show_progress
+from triangles.course import source_text
+from triangles.exercises import KEYS_ENV, record_entry, source_fingerprint
+from triangles.progress import (COLUMNS, STATUS_MEANINGS, course_notebooks, course_progress, progress_report,
+                                show_progress)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "course" / "source" / "99-fixture" / "99-fixture.ipynb"
 
@@ -53,7 +55,11 @@ def statuses(table):
 def test_saved_feedback_carries_the_status(course):
     nb = nbformat.read(course["student"] / "99-fixture.ipynb", as_version=4)
     right, wrong = cell(nb, "ex99-1").outputs[0], cell(nb, "ex99-2").outputs[0]
-    assert right.metadata == {"triangles": {"exercise": "ex99-1", "status": "correct"}}
+    feedback = right.metadata["triangles"]
+    assert (feedback["exercise"], feedback["status"]) == ("ex99-1", "correct")
+    # what was judged: the answer cell's source as it ran, and that the run succeeded
+    assert feedback["answer"]["source_sha"] == source_fingerprint(source_text(cell(nb, "ex99-1-answer")))
+    assert feedback["answer"]["ran"] == "ok"
     assert right.data["text/plain"] == "✅ Right." and "<strong>Right.</strong>" in right.data["text/html"]
     assert wrong.metadata["triangles"]["status"] == "incorrect"
     assert wrong.data["text/plain"].startswith("Not yet. Hint: Keep the numbers above 3")
@@ -130,10 +136,58 @@ def test_without_answer_keys_the_course_notebooks_come_from_the_masters(tmp_path
 
 def test_report_summarises_each_notebook(course):
     report = progress_report(course_progress(course["student"], answer_keys=course["keys"]))
-    assert report.splitlines()[1:] == [
+    assert report.splitlines()[1:3] == [
         "  99-fixture  2 of 3 attempted · 1 right · 1 not yet · 1 not answered · predictions: 1 of 1 written",
         "Overall: 2 of 3 exercises attempted · 1 right · 0 written.",
     ]
+
+
+def test_report_explains_each_status_it_shows(course, tmp_path):
+    report = progress_report(course_progress(course["student"], answer_keys=course["keys"])).splitlines()
+    legend = report[report.index("What the words mean:") + 1:]
+    assert legend == [f"  {s}: {STATUS_MEANINGS[s]}" for s in ("right", "not yet", "not answered", "written")]
+    shutil.copy(course["released"] / "99-fixture.ipynb", tmp_path)
+    nb = nbformat.read(tmp_path / "99-fixture.ipynb", as_version=4)
+    cell(nb, "ex99-1-answer").source += "\ncount_big = 4"  # written, never checked
+    nbformat.write(nb, tmp_path / "99-fixture.ipynb")
+    report = progress_report(course_progress(tmp_path, answer_keys=course["keys"]))
+    assert "  not checked: you wrote an answer but its check has not run since" in report
+
+
+def run_saved(nb, course, folder):
+    """Run a student notebook top to bottom (errors allowed, as a student's run goes on) and save it."""
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute(
+        env={**os.environ, KEYS_ENV: str(course["root"] / "answer_keys.json")})
+    nbformat.write(nb, folder / "99-fixture.ipynb")
+
+
+def test_a_check_that_ran_before_the_answer_changed_does_not_count(course, tmp_path):
+    shutil.copy(course["student"] / "99-fixture.ipynb", tmp_path)  # ex99-1 checked: Right
+    nb = nbformat.read(tmp_path / "99-fixture.ipynb", as_version=4)
+    cell(nb, "ex99-1-answer").source += "\ncount_big = count_big + undefined_name"  # edited, not run
+    nbformat.write(nb, tmp_path / "99-fixture.ipynb")
+    row = course_progress(tmp_path, answer_keys=course["keys"]).set_index("exercise").loc["ex99-1"]
+    assert (row["status"], row["detail"]) == (
+        "not checked", "the answer changed after its check ran: run the answer cell, then its check")
+    # whitespace at the ends of lines is not a change (JupyterLab may save it differently)
+    nb = nbformat.read(course["student"] / "99-fixture.ipynb", as_version=4)
+    cell(nb, "ex99-1-answer").source = source_text(cell(nb, "ex99-1-answer")).replace("\n", "  \n") + "\n"
+    nbformat.write(nb, tmp_path / "99-fixture.ipynb")
+    assert statuses(course_progress(tmp_path, answer_keys=course["keys"]))["ex99-1"] == "right"
+
+
+def test_an_answer_whose_cell_failed_is_not_right_even_if_its_value_is(course, tmp_path):
+    nb = read_notebook(course["released"] / "99-fixture.ipynb")
+    # the right value is assigned, then the cell fails: the check must not say Right
+    cell(nb, "ex99-1-answer").source += "\ncount_big = 4\ncount_big = count_big + undefined_name"
+    run_saved(nb, course, tmp_path)
+    out = cell(nb, "ex99-1").outputs[0]
+    assert out.data["text/plain"].startswith(
+        "Not yet. Your answer cell's last run failed with NameError: name 'undefined_name' is not defined.")
+    assert out.metadata["triangles"]["status"] == "incorrect"
+    row = course_progress(tmp_path, answer_keys=course["keys"]).set_index("exercise").loc["ex99-1"]
+    assert (row["status"], row["detail"]) == ("not yet", "its answer cell's last run failed (NameError)")
 
 
 def test_report_counts_written_free_responses_apart_from_right_answers(course, tmp_path):

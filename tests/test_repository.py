@@ -32,7 +32,7 @@ def test_readme_commands_set_up_from_scratch():
     tests = _readme_command("test-command")
     for command in (course, tests):
         assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt && ")
-    assert course.endswith("jupyter lab notebooks/00-start-here.ipynb")
+    assert course.endswith("jupyter lab notebooks/00-start-here.ipynb --ServerApp.root_dir=.")
     assert tests.endswith("python -m pytest")
 
 

@@ -39,6 +39,7 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CELL_TIMEOUT = 120  # seconds per cell when running a master
 KERNEL = "python3"
+HISTORY_PATH = SOURCE_DIR.parent / "release-history.json"  # every released version (grading/releases.py)
 KEYS_FORMAT = 2  # 2: accent-free canonical text; optional shape and entries (triangles.exercises)
 
 STEM = re.compile(r"^(?P<nn>\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -550,9 +551,39 @@ def build(source_dir: Path = SOURCE_DIR, timeout: int = CELL_TIMEOUT) -> tuple[d
         master = read_notebook(path)
         notebooks[path.name] = notebook_text(student_version(master))
         keys["notebooks"][path.stem] = manifest(master)
+        partial = _partial_credit(master)  # issue 13: opt-in per check cell, copied into its key
         for exercise_id, key in record_keys(path, master, timeout).items():
-            keys["exercises"][exercise_id] = {**key, "notebook": path.stem}
+            keys["exercises"][exercise_id] = {**key, **partial.get(exercise_id, {}), "notebook": path.stem}
     return notebooks, keys_text(keys)
+
+
+def _partial_credit(master) -> dict[str, dict]:
+    """{exercise id: {"partial": mode}} from check cells' metadata {"triangles": {"partial": ...}}."""
+    from triangles.exercises import PARTIAL_MODES
+
+    found = {}
+    for cell in master.cells:
+        mode = (cell.get("metadata", {}).get("triangles") or {}).get("partial")
+        if mode and cell_role(cell) == "check":
+            if mode not in PARTIAL_MODES:
+                raise ReleaseError([Problem("?", None, f"{nbgrader_meta(cell)['grade_id']}: partial credit "
+                                                       f"{mode!r} is not one of {PARTIAL_MODES}")])
+            found[nbgrader_meta(cell)["grade_id"]] = {"partial": mode}
+    return found
+
+
+def record_history(source_dir: Path, history_file: Path) -> bool:
+    """Add this release's locked-cell fingerprints to the release history (never removes one), so
+    the grader does not flag submissions made from an older release (triangles.grading.releases)."""
+    from triangles.grading.releases import add_release, read_history, write_history
+
+    history = read_history(history_file)
+    changed = False
+    for path in find_masters(source_dir):
+        changed |= add_release(history, path.stem, json.loads(notebook_text(student_version(read_notebook(path)))))
+    if changed or not Path(history_file).exists():
+        write_history(history_file, history)
+    return changed
 
 
 def write_release(notebooks: dict[str, str], keys: str, notebooks_dir: Path, keys_path: Path) -> list[Path]:
@@ -570,11 +601,14 @@ def write_release(notebooks: dict[str, str], keys: str, notebooks_dir: Path, key
 
 def release(source_dir: Path = SOURCE_DIR, notebooks_dir: Path = NOTEBOOKS_DIR,
             keys_path: Path = ANSWER_KEYS_PATH, *, check: bool = False,
-            timeout: int = CELL_TIMEOUT) -> list[str]:
+            timeout: int = CELL_TIMEOUT, history: Path | None = None) -> list[str]:
     """Regenerate the release. With ``check``, write nothing: return one line per differing file."""
     notebooks, keys = build(source_dir, timeout)
     if not check:
-        return [f"wrote {_show(p)}" for p in write_release(notebooks, keys, notebooks_dir, keys_path)]
+        lines = [f"wrote {_show(p)}" for p in write_release(notebooks, keys, notebooks_dir, keys_path)]
+        if history is not None and record_history(source_dir, history):
+            lines.append(f"added this release to {_show(history)}")
+        return lines
     with tempfile.TemporaryDirectory() as tmp:
         fresh_dir, fresh_keys = Path(tmp) / "notebooks", Path(tmp) / "answer_keys.json"
         write_release(notebooks, keys, fresh_dir, fresh_keys)
@@ -623,7 +657,17 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--source", type=Path, default=SOURCE_DIR, help="folder of masters (default course/source)")
     rel.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR, help="student notebooks folder")
     rel.add_argument("--keys", type=Path, default=ANSWER_KEYS_PATH, help="answer keys file")
+    from triangles import hub_commands  # here: kernels import this module, and need none of it
+
+    hub_commands.add_commands(sub)
+    from triangles import course_update  # update: a new release into a student's copy (issue 13)
+
+    course_update.add_commands(sub)
     args = parser.parse_args(argv)
+    if args.command in hub_commands.COMMANDS:
+        return hub_commands.run(args)
+    if args.command in course_update.COMMANDS:
+        return course_update.run(args)
 
     if args.command == "validate":
         problems = validate_course(args.source)
@@ -632,7 +676,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(find_masters(args.source))} masters, {len(problems)} problems")
         return 2 if problems else 0
     try:
-        lines = release(args.source, args.notebooks, args.keys, check=args.check, timeout=args.timeout)
+        history = HISTORY_PATH if Path(args.source).resolve() == SOURCE_DIR.resolve() else None
+        lines = release(args.source, args.notebooks, args.keys, check=args.check, timeout=args.timeout,
+                        history=history)
     except ReleaseError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

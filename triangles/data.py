@@ -25,6 +25,7 @@ from .paths import DATA_DIR
 
 TABLES = ("sources", "timeline", "indicators", "claims", "relations")
 FIRST_YEAR, LAST_YEAR = 1949, 2026
+KEPT_NOTE = "Kept:"  # a weak source's note that starts so says why no primary or major source replaces it
 EFFECT_COLUMNS = {"US-CN": "effect_us_cn", "US-RU": "effect_us_ru", "CN-RU": "effect_cn_ru"}
 
 
@@ -174,6 +175,11 @@ def _check_constraints(value, raw: str, field: dict) -> str | None:
         return f"{raw} is above the maximum {cons['maximum']}"
     if "maxLength" in cons and len(raw) > cons["maxLength"]:
         return f"is {len(raw)} characters long, the limit is {cons['maxLength']}"
+    forbidden = field.get("triangles:mustNotContain")
+    if forbidden:
+        found = [text for text in forbidden["texts"] if text.lower() in raw.lower()]
+        if found:
+            return f"{raw!r} holds {found[0]!r}: {forbidden['why']}"
     if field.get("triangles:partialDate"):
         try:
             parse_partial_date(raw)
@@ -326,6 +332,31 @@ def _check_claims(rows: list[dict], indicator_rows: list[dict], problems: list[P
             problems.append(Problem(name, number, "outcome_event_ids", "an outcome needs at least one event as evidence"))
 
 
+def _check_source_kinds(resources: dict, tables: dict[str, list[dict]], problems: list[Problem]) -> None:
+    """A dated fact may not rest only on reposts and minor outlets.
+
+    A column marked `triangles:needsSourceKind` must cite at least one source of those kinds, unless
+    one of its sources says in its note why it has to stay (a note that starts with KEPT_NOTE).
+    """
+    sources = {row["source_id"]: row for row in tables["sources"] if row["source_id"]}
+    for name in TABLES:
+        for field in resources[name]["schema"]["fields"]:
+            needed = field.get("triangles:needsSourceKind")
+            if not needed:
+                continue
+            for row in tables[name]:
+                value = row[field["name"]]
+                cited = [sources[i] for i in (value if isinstance(value, tuple) else (value,)) if i in sources]
+                if not cited or any(s["kind"] in needed for s in cited):
+                    continue
+                if any((s["note"] or "").startswith(KEPT_NOTE) for s in cited):
+                    continue
+                shown = ", ".join(f"{s['source_id']} ({s['kind']})" for s in cited)
+                problems.append(Problem(resources[name]["path"], row["_row"], field["name"],
+                                        f"cites only {shown}; cite at least one source of kind {', '.join(needed)}, "
+                                        f"or say in that source's note why it must stay (a note starting {KEPT_NOTE!r})"))
+
+
 def _check_article_refs(rows: list[dict], problems: list[Problem]) -> None:
     paragraphs = load_article().paragraphs
     for row in rows:
@@ -393,6 +424,7 @@ def validate(data_dir: Path = DATA_DIR) -> dict[str, list[dict]]:
     _check_article_refs(tables["timeline"], problems)
     _check_relations(tables["relations"], problems)
     _check_claims(tables["claims"], tables["indicators"], problems)
+    _check_source_kinds(resources, tables, problems)
     if problems:
         raise DataValidationError(problems)
     return tables

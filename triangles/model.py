@@ -229,13 +229,21 @@ def other_dyad(actor: str) -> str:
 
 
 def _keys_from_mapping(m: object, what: str) -> dict[str, object]:
-    """Map canonical dyad keys to the values of ``m``; reject bad key sets."""
-    if not isinstance(m, Mapping):
-        raise ValueError(f"{what} needs a mapping of dyad -> value; got {type(m).__name__}")
+    """Map canonical dyad keys to the values of ``m``; reject bad key sets.
+
+    ``m`` is a mapping, or a one-dimensional labelled object with ``.items()`` such as one row of a
+    pandas table (``for option, row in table.iterrows()``), read label by label."""
+    if isinstance(m, Mapping):
+        pairs = m.items()
+    elif callable(getattr(m, "items", None)) and getattr(m, "ndim", None) == 1:
+        pairs = m.items()  # duck-typed: the model imports no pandas
+    else:
+        raise ValueError(f"{what} needs a mapping of dyad -> value (a dict, or one row of a table); "
+                         f"got {type(m).__name__}")
     out: dict[str, object] = {}
     unknown: list[str] = []
     duplicated: list[str] = []
-    for key, value in m.items():
+    for key, value in pairs:
         try:
             canon = normalize_dyad(key)
         except ValueError:
@@ -308,7 +316,8 @@ class Triangle:
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, float]) -> "Triangle":
-        """Build from {"US-CN": .., "US-RU": .., "CN-RU": ..}; keys either order."""
+        """Build from {"US-CN": .., "US-RU": .., "CN-RU": ..} or one row of a table with those
+        columns (a pandas Series); keys either order."""
         vals = _keys_from_mapping(m, "Triangle.from_mapping")
         return cls(**{_FIELD_OF[d]: vals[d] for d in DYADS})  # type: ignore[arg-type]
 
@@ -338,7 +347,8 @@ class Signs:
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, int]) -> "Signs":
-        """Build from {"US-CN": .., "US-RU": .., "CN-RU": ..}; keys either order."""
+        """Build from {"US-CN": .., "US-RU": .., "CN-RU": ..} or one row of a table with those
+        columns (a pandas Series); keys either order."""
         vals = _keys_from_mapping(m, "Signs.from_mapping")
         return cls(**{_FIELD_OF[d]: vals[d] for d in DYADS})  # type: ignore[arg-type]
 

@@ -1,8 +1,9 @@
 """Matplotlib figure builders for the course: pure drawing, no widgets, no pyplot.
 
 Each builder draws onto an Axes it is given and keeps handles to its artists,
-so that a widget can *update* them (``.update(...)``) instead of drawing a new
-figure each time: one figure per widget, redrawn in place, never stacked.
+so that a notebook can *update* them (``.update(...)``) instead of drawing a new
+figure each time.  (The explorer widgets draw in the browser instead: see
+``triangles.scene`` and ``triangles.widgets.pictures``, which share the styles below.)
 
 Style rules: the Okabe-Ito colour-blind-safe palette, and
 colour never carries meaning alone: every edge sign also has its own line
@@ -14,8 +15,8 @@ Axis labels are lower case.  Figures are made with ``matplotlib.figure.Figure``
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+import textwrap
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,9 +26,30 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
-from PIL import Image
 
-from .model import ACTOR_NAMES, ACTORS, DYADS, NEUTRAL_BAND, Analysis, Configuration, Role, Triangle
+from .model import ACTOR_NAMES, ACTORS, DYADS, NEUTRAL_BAND, Analysis, Triangle
+from .style import (  # noqa: F401  (re-exported: the styles are part of this module's API)
+    OKABE_ITO,
+    SeriesStyle,
+    SIGN_STYLES,
+    DYAD_LABELS,
+    DYAD_STYLES,
+    ACTOR_STYLES,
+    INDICATOR_LABELS,
+    LINE_WIDTH,
+    FONT_SIZE,
+    _role_text,
+    signed,
+    _configuration_title,
+    _CATEGORY_MARKERS,
+    _CATEGORY_COLORS,
+    decimal_year,
+    decimal_years,
+    _row_offsets,
+    _subject_style,
+    gaps_as_breaks,
+    _subject_label,
+    _wrap_unit)
 
 __all__ = [
     "OKABE_ITO",
@@ -38,10 +60,6 @@ __all__ = [
     "SeriesStyle",
     "new_figure",
     "figure_png",
-    "FastRenderer",
-    "side_by_side_regions",
-    "Region",
-    "static_y_parts",
     "TriangleDiagram",
     "draw_triangle",
     "TimelinePlot",
@@ -52,64 +70,18 @@ __all__ = [
     "draw_indicators",
     "draw_event_strip",
     "INDICATOR_LABELS",
+    "draw_outcome_map",
 ]
 
-#: Okabe & Ito (2008), "Color Universal Design".  Yellow is left out of the
-#: styles below: it is too pale on white.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
 
 
-@dataclass(frozen=True)
-class SeriesStyle:
-    """How one relation sign or one data series looks: never colour alone."""
-
-    label: str
-    color: str
-    linestyle: str
-    marker: str = "o"
 
 
-#: Edge styles by sign: amity solid, enmity dashed, neutral dotted.
-SIGN_STYLES: dict[int, SeriesStyle] = {
-    1: SeriesStyle("amity", OKABE_ITO["blue"], "-"),
-    0: SeriesStyle("neutral", OKABE_ITO["black"], ":"),
-    -1: SeriesStyle("enmity", OKABE_ITO["vermillion"], "--"),
-}
 
-DYAD_LABELS: dict[str, str] = {"US-CN": "US–China", "US-RU": "US–Russia", "CN-RU": "China–Russia"}
 
-#: One style per dyad for line charts over time (different from the sign
-#: colours, so that a path plot next to a triangle diagram does not mislead).
-DYAD_STYLES: dict[str, SeriesStyle] = {
-    "US-CN": SeriesStyle(DYAD_LABELS["US-CN"], OKABE_ITO["reddish purple"], "-", "o"),
-    "US-RU": SeriesStyle(DYAD_LABELS["US-RU"], OKABE_ITO["bluish green"], "--", "s"),
-    "CN-RU": SeriesStyle(DYAD_LABELS["CN-RU"], OKABE_ITO["orange"], "-.", "^"),
-}
 
-ACTOR_STYLES: dict[str, SeriesStyle] = {
-    "US": SeriesStyle(ACTOR_NAMES["US"], OKABE_ITO["blue"], "-", "o"),
-    "CN": SeriesStyle(ACTOR_NAMES["CN"], OKABE_ITO["vermillion"], "--", "s"),
-    "RU": SeriesStyle(ACTOR_NAMES["RU"], OKABE_ITO["bluish green"], "-.", "^"),
-}
 
-INDICATOR_LABELS: dict[str, str] = {
-    "trade_goods_total": "trade in goods",
-    "nuclear_warheads_inventory": "nuclear warheads",
-    "military_expenditure": "military expenditure",
-    "joint_exercises": "joint military exercises",
-}
 
-LINE_WIDTH = 2.0
-FONT_SIZE = 10
 
 
 # --------------------------------------------------------------------------
@@ -131,141 +103,6 @@ def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _encode_png(canvas: FigureCanvasAgg, compress_level: int = 1) -> bytes:
-    width, height = canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG", compress_level=compress_level)
-    return buffer.getvalue()
-
-
-Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in figure fractions
-
-
-@dataclass(frozen=True)
-class Region:
-    """A part of a figure that FastRenderer can redraw on its own.
-
-    ``blanks`` are the rectangles cleared before the redraw; ``axes`` are drawn again
-    (except for the artists ``keep(ax)`` returns, which lie outside the blanks and do not
-    change, so the background already holds them).
-    """
-
-    blanks: tuple[Rect, ...]
-    axes: tuple[Axes, ...]
-    keep: Callable[[Axes], list] | None = None
-
-
-class FastRenderer:
-    """Render a figure to PNG again and again, redrawing only what changes.
-
-    The first render draws the whole figure *without* the dynamic artists and
-    keeps that picture as a background.  Later renders paste the background
-    and draw only the dynamic artists on top (blitting): text such as tick
-    labels and legends is the slow part of a draw, and it rarely changes.
-
-    ``regions`` name parts of the figure (see Region).  When a region's entry of
-    ``layout_key`` changes (e.g. new x limits), only that region of the
-    background is redrawn.  The figure itself is left unchanged, so
-    ``fig.savefig`` still works as usual.
-    """
-
-    def __init__(self, fig: Figure, regions: Mapping[str, Region] | None = None) -> None:
-        self.fig = fig
-        self.regions = dict(regions or {})
-        self._background = None
-        self._keys: dict = {}
-        self.full_draws = 0
-        self.region_draws = 0
-
-    def invalidate(self) -> None:
-        self._background = None
-
-    def png(self, dynamic: Sequence, layout_key: Mapping[str, object] | object = None) -> bytes:
-        canvas = self.fig.canvas
-        keys = dict(layout_key) if isinstance(layout_key, Mapping) else {"": layout_key}
-        changed = [k for k in keys if keys[k] != self._keys.get(k, _UNSET)]
-        with _hidden(dynamic, "animated"):
-            if self._background is None or not set(changed) <= set(self.regions):
-                canvas.draw()  # animated artists are left out of a normal draw
-                self.full_draws += 1
-            elif changed:
-                canvas.restore_region(self._background)
-                for name in changed:
-                    self._redraw_region(self.regions[name])
-                self.region_draws += 1
-            else:
-                canvas.restore_region(self._background)
-            if self._background is None or changed:
-                self._background = canvas.copy_from_bbox(self.fig.bbox)
-                self._keys = keys
-        for artist in dynamic:
-            self.fig.draw_artist(artist)
-        return _encode_png(canvas)
-
-    def _redraw_region(self, region: Region) -> None:
-        for x0, y0, x1, y1 in region.blanks:
-            blank = Rectangle((x0, y0), x1 - x0, y1 - y0, transform=self.fig.transFigure,
-                              facecolor=self.fig.get_facecolor(), edgecolor="none")
-            blank.set_figure(self.fig)
-            self.fig.draw_artist(blank)
-        for ax in region.axes:
-            kept = region.keep(ax) if region.keep else []
-            with _hidden(kept, "visible"):
-                self.fig.draw_artist(ax)
-
-
-_UNSET = object()
-
-
-class _hidden:
-    """Leave artists out of draws for a while: ``animated`` (normal draws skip them)
-    or not ``visible``."""
-
-    def __init__(self, artists: Sequence, how: str) -> None:
-        self.artists = [a for a in artists if a is not None]
-        self.how = how
-
-    def __enter__(self) -> None:
-        self.saved = [(a, a.get_animated() if self.how == "animated" else a.get_visible())
-                      for a in self.artists]
-        for artist, _ in self.saved:
-            artist.set_animated(True) if self.how == "animated" else artist.set_visible(False)
-
-    def __exit__(self, *exc: object) -> None:
-        for artist, value in self.saved:
-            artist.set_animated(value) if self.how == "animated" else artist.set_visible(value)
-
-
-def static_y_parts(ax: Axes) -> list:
-    """The parts of an axes left of and above the plot: y tick labels and marks, the y
-    label and a legend placed above.  They stay put when only the x limits change."""
-    ticks = ax.yaxis.get_major_ticks()
-    return [ax.get_legend(), ax.yaxis.label, *(t.label1 for t in ticks), *(t.tick1line for t in ticks)]
-
-
-def side_by_side_regions(fig: Figure, named_axes: Mapping[str, Axes],
-                         x_only: Iterable[str] = ()) -> dict[str, Region]:
-    """Regions for FastRenderer from axes laid out left to right in a gridspec: each runs
-    the full height, split halfway between neighbouring cells.  For the names in
-    ``x_only`` (axes whose x limits change but whose y axis and legend do not), only the
-    plot area and the strip below it are redrawn."""
-    x_only = set(x_only)
-    cells = [(name, ax, ax.get_subplotspec().get_position(fig)) for name, ax in named_axes.items()]
-    cells.sort(key=lambda c: c[2].x0)
-    regions = {}
-    for i, (name, ax, cell) in enumerate(cells):
-        left = 0.0 if i == 0 else (cells[i - 1][2].x1 + cell.x0) / 2
-        right = 1.0 if i == len(cells) - 1 else (cell.x1 + cells[i + 1][2].x0) / 2
-        if name in x_only:
-            box = ax.get_position()
-            regions[name] = Region(((box.x0, box.y0, right, box.y1), (left, 0.0, right, box.y0)),
-                                   (ax,), static_y_parts)
-        else:
-            regions[name] = Region(((left, 0.0, right, 1.0),), (ax,))
-    return regions
-
-
 # --------------------------------------------------------------------------
 # the triangle diagram
 
@@ -278,13 +115,8 @@ _EDGE_LABEL_PLACE = {"US-CN": (-0.035, 0.02, "right", "bottom"),
                      "CN-RU": (0.0, 0.03, "center", "bottom")}
 
 
-def _role_text(role: Role) -> str:
-    return "no role" if role is Role.NONE else role.value
 
 
-def signed(value: float) -> str:
-    """'+0.45' or '−0.60' (a true minus sign, as in print)."""
-    return f"{value:+.2f}".replace("-", "\u2212")
 
 
 class TriangleDiagram:
@@ -380,12 +212,6 @@ class TriangleDiagram:
         self.title.set_text(title)
 
 
-def _configuration_title(analysis: Analysis) -> str:
-    c = analysis.configuration
-    if c is Configuration.UNDETERMINED:
-        return "configuration undetermined (a neutral dyad)"
-    balance = "balanced" if analysis.balanced else "unbalanced"
-    return f"{c.value} ({balance})"
 
 
 def draw_triangle(ax: Axes, analysis: Analysis, **kwargs) -> TriangleDiagram:
@@ -398,43 +224,12 @@ def draw_triangle(ax: Axes, analysis: Analysis, **kwargs) -> TriangleDiagram:
 # --------------------------------------------------------------------------
 # the timeline
 
-_CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
-_CATEGORY_COLORS = ("blue", "vermillion", "bluish green", "reddish purple", "black", "orange",
-                    "sky blue", "blue")
 
 
-def decimal_year(start: pd.Timestamp, precision: str) -> float:
-    """Position of an event on a year axis.
-
-    A partial date is placed in the middle of the period it could fall in
-    (mid-year for a bare year, mid-month for a month), which is the honest spot.
-    """
-    frame = pd.DataFrame({"start": [pd.Timestamp(start)], "date_precision": [precision]})
-    return float(decimal_years(frame)[0])
 
 
-def decimal_years(events: pd.DataFrame) -> np.ndarray:
-    """``decimal_year`` for every row of ``events`` (columns start, date_precision)."""
-    start = pd.to_datetime(events["start"])
-    year = start.dt.year.to_numpy(dtype=float)
-    days = np.where(start.dt.is_leap_year.to_numpy(dtype=bool), 366.0, 365.0)
-    doy = start.dt.day_of_year.to_numpy(dtype=float)
-    precision = events["date_precision"].astype(object).to_numpy()
-    day = year + (doy - 0.5) / days
-    month = year + (doy - 1 + start.dt.days_in_month.to_numpy(dtype=float) / 2) / days
-    return np.select([precision == "year", precision == "month"], [year + 0.5, month], day)
 
 
-def _row_offsets(keys: Sequence[object]) -> np.ndarray:
-    """Small vertical offsets that fan out events sharing a row and a year."""
-    pattern = (0.0, 0.13, -0.13, 0.26, -0.26, 0.39, -0.39)
-    seen: dict[object, int] = {}
-    out = np.empty(len(keys))
-    for i, key in enumerate(keys):
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        out[i] = pattern[n % len(pattern)]
-    return out
 
 
 class TimelinePlot:
@@ -568,10 +363,6 @@ def draw_path(ax: Axes, path: Sequence[Triangle], band: float = NEUTRAL_BAND) ->
 # indicators
 
 
-def _subject_style(subject: str) -> SeriesStyle:
-    if subject in ACTOR_STYLES:
-        return ACTOR_STYLES[subject]
-    return DYAD_STYLES.get(subject, SeriesStyle(subject, OKABE_ITO["black"], ":", "x"))
 
 
 def draw_indicators(fig: Figure, indicators: pd.DataFrame,
@@ -609,7 +400,8 @@ def draw_indicators(fig: Figure, indicators: pd.DataFrame,
             if data.empty:
                 continue
             st = _subject_style(subject)
-            ax.plot(data["year"].to_numpy(), data["value"].to_numpy(dtype=float), color=st.color,
+            years, values = gaps_as_breaks(data["year"].to_numpy(), data["value"].to_numpy(dtype=float))
+            ax.plot(years, values, color=st.color,
                     linestyle=st.linestyle, marker=st.marker, lw=LINE_WIDTH, ms=5,
                     label=_subject_label(subject))
         ax.set_title(INDICATOR_LABELS.get(indicator, indicator.replace("_", " ")),
@@ -631,6 +423,8 @@ def draw_indicators(fig: Figure, indicators: pd.DataFrame,
         _plain_years(ax)
     axes[-1].set_xlabel("year", fontsize=FONT_SIZE)
     return list(axes)
+
+
 
 
 def draw_event_strip(ax: Axes, events: pd.DataFrame, max_chars: int = 44) -> None:
@@ -664,9 +458,8 @@ def draw_event_strip(ax: Axes, events: pd.DataFrame, max_chars: int = 44) -> Non
         ax.plot([x], [row], marker="o", ms=8, color="black",
                 markerfacecolor="black" if exact else "white", zorder=3)
         ax.axhline(row, color="#eeeeee", lw=0.8, zorder=1)
-        headline = str(event.headline)
-        if len(headline) > max_chars:
-            headline = headline[: max_chars - 1].rstrip() + "…"
+        # Wrapped, never cut: a headline cut short can say something else.
+        headline = "\n".join(textwrap.wrap(str(event.headline), max_chars)) or str(event.headline)
         labels.append(f"{headline}\n{event.start_date}")
     ax.set_yticks(range(len(xs)), labels, fontsize=FONT_SIZE - 1)
 
@@ -677,15 +470,46 @@ def _plain_years(ax: Axes) -> None:
     ax.xaxis.get_major_formatter().set_scientific(False)
 
 
-def _subject_label(subject: str) -> str:
-    if subject in ACTOR_NAMES:
-        return ACTOR_NAMES[subject]
-    return DYAD_LABELS.get(subject, subject)
 
 
-def _wrap_unit(unit: str, width: int = 28) -> str:
-    """Break a long unit onto two lines so the y label fits the panel."""
-    if len(unit) <= width:
-        return unit
-    cut = unit.rfind(" ", 0, width)
-    return unit if cut < 0 else unit[:cut] + "\n" + unit[cut + 1:]
+
+
+# --------------------------------------------------------------------------
+# the scenario model's outcome map (static: notebooks and notes, not widgets)
+
+_STATE_COLOURS = ["sky blue", "orange", "bluish green", "reddish purple", "blue", "vermillion"]
+
+
+def draw_outcome_map(ax: Axes, outcome_map) -> None:
+    """End states of ``triangles.dynamics.outcome_map`` as a grid: push size across,
+    China–Russia cohesion down.  Every cell carries its state code as text, cells
+    that reach the option's target are hatched and starred, so colour never
+    carries meaning alone; undetermined cells are white."""
+    codes = [list(row) for row in outcome_map.codes]
+    kinds = sorted({c for row in codes for c in row if c != "--"})
+    colour = {c: OKABE_ITO[_STATE_COLOURS[i % len(_STATE_COLOURS)]] for i, c in enumerate(kinds)}
+    colour["--"] = "#ffffff"
+    pushes, cohesions = outcome_map.pushes, outcome_map.cohesions
+    for i, row in enumerate(codes):
+        for j, code in enumerate(row):
+            hit = outcome_map.reached[i][j]
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour[code], alpha=0.55,
+                                   edgecolor="#666666", lw=0.6, hatch="//" if hit else None))
+            ax.text(j, i, code.replace(":", "\n") + ("*" if hit else ""), ha="center", va="center",
+                    fontsize=FONT_SIZE - 3)
+    ax.set_xlim(-0.5, len(pushes) - 0.5)
+    ax.set_ylim(len(cohesions) - 0.5, -0.5)
+    ax.set_xticks(range(len(pushes)), [f"{p:.2f}" for p in pushes], fontsize=FONT_SIZE - 2)
+    ax.set_yticks(range(len(cohesions)), [f"{k:.3f}" for k in cohesions], fontsize=FONT_SIZE - 2)
+    ax.set_xlabel("push per step", fontsize=FONT_SIZE)
+    ax.set_ylabel("China–Russia cohesion", fontsize=FONT_SIZE)
+    ax.set_title(f"{outcome_map.scenario.title}: end states (* = target reached)",
+                 fontsize=FONT_SIZE)
+    ax.annotate(OUTCOME_CODES_LEGEND, xy=(0, 0), xycoords="axes fraction", xytext=(0, -3.2 * FONT_SIZE),
+                textcoords="offset points", ha="left", va="top", fontsize=FONT_SIZE - 3)
+
+
+# The state codes of dynamics.state_code, spelled out under every outcome map.
+OUTCOME_CODES_LEGEND = ("SM stable marriage, RT romantic triangle, MT ménage à trois, UV unit veto, -- a relation "
+                        "in the neutral band.\nAfter the colon, the country in the telling role: "
+                        "US-out = the US is the outcast, RU-piv = Russia is the pivot (CN = China).")

@@ -1,7 +1,9 @@
 """How far a student has got, read from their *saved* notebooks without running anything.
 
 Auto-graded exercises: the last feedback that ``check`` left in the check cell's output (its
-metadata carries the status). Free responses and predictions: whether the text still is the stub.
+metadata carries the status), but only while it still stands: a check that judged a different
+version of the answer cell than the one saved (the answer changed after its check ran) is "not
+checked", and a check that found the answer cell's last run failed is "not yet". Free responses and predictions: whether the text still is the stub.
 The list of notebooks and exercises to expect comes from the answer keys' manifest, so a deleted or
 damaged notebook shows up as such instead of silently vanishing. Only the course's own notebooks
 count: another notebook in the folder (a JupyterLab "Save As" copy such as
@@ -18,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from triangles.course import STEM, TEXT_STUB, cell_role, find_masters, nbgrader_checksum, nbgrader_meta, source_text
-from triangles.exercises import load_answer_keys
+from triangles.exercises import load_answer_keys, source_fingerprint
 from triangles.paths import NOTEBOOKS_DIR, SOURCE_DIR
 
 COLUMNS = ["notebook", "exercise", "kind", "status", "detail"]
@@ -29,6 +31,15 @@ MISSING, UNREADABLE = "missing", "unreadable"  # the whole notebook
 
 # check()'s machine-readable status -> what the table says
 _FROM_CHECK = {"correct": RIGHT, "incorrect": NOT_YET, "unanswered": NOT_ANSWERED, "unavailable": NOT_CHECKED}
+# What each status means, for the report's legend (a student reads it in notebook 00).
+STATUS_MEANINGS = {
+    RIGHT: "its check cell said Right, and the answer has not changed since",
+    NOT_YET: "its check cell said Not yet (or found that the answer cell's last run failed)",
+    NOT_CHECKED: "you wrote an answer but its check has not run since: run the answer cell, then "
+                 "its check cell, then save",
+    NOT_ANSWERED: "the answer still holds the blank `...` or YOUR ANSWER HERE",
+    WRITTEN: "a free response or prediction with your text in it (marked later, not checked here)",
+}
 _KINDS = {"check": "auto", "free": "free", "prediction": "prediction"}
 
 
@@ -75,6 +86,7 @@ def notebook_progress(path: Path, manifest: list[dict]) -> list[dict]:
     except _Unreadable as exc:
         return _whole_notebook(stem, manifest, UNREADABLE, str(exc))
     by_id = {nbgrader_meta(c).get("grade_id"): c for c in cells if nbgrader_meta(c)}
+    by_id.update({("cell", c["id"]): c for c in cells if isinstance(c.get("id"), str)})
     found = {}
     for cell in cells:
         role = cell_role(cell)
@@ -129,6 +141,12 @@ def _check_status(cell: dict, by_id: dict) -> tuple[str, str]:
         meta = output.get("metadata") if isinstance(output, dict) else None
         feedback = meta.get("triangles") if isinstance(meta, dict) else None
         if isinstance(feedback, dict) and feedback.get("status") in _FROM_CHECK:
+            stale = _stale(feedback.get("answer"), cell, by_id)
+            if stale:
+                return NOT_CHECKED, stale
+            answer = feedback.get("answer") if isinstance(feedback.get("answer"), dict) else {}
+            if answer.get("ran") == "failed":
+                return NOT_YET, f"its answer cell's last run failed ({answer.get('error') or 'an error'})"
             status = _FROM_CHECK[feedback["status"]]
             return status, "no answer key to check against" if feedback["status"] == "unavailable" else ""
     errors = [o for o in outputs if isinstance(o, dict) and o.get("output_type") == "error"]
@@ -138,6 +156,21 @@ def _check_status(cell: dict, by_id: dict) -> tuple[str, str]:
     if answer is None or _unchanged(answer):
         return NOT_ANSWERED, "" if answer is not None else "its answer cell is missing"
     return NOT_CHECKED, "answer written, but its check cell has not been run"
+
+
+def _stale(answer, check_cell: dict, by_id: dict) -> str:
+    """Why the check's verdict no longer stands ("" if it does): the cell it judged has changed
+    since (or is gone). Feedback without the record (no IPython, an older kit) is taken as it is."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("source_sha"), str):
+        return ""
+    judged = by_id.get(("cell", answer.get("cell_id"))) if answer.get("cell_id") else None
+    if judged is None:
+        judged = by_id.get(f"{nbgrader_meta(check_cell).get('grade_id')}-answer")
+    if judged is None:
+        return "the cell its check judged is no longer in the notebook"
+    if source_fingerprint(source_text(judged)) != answer["source_sha"]:
+        return "the answer changed after its check ran: run the answer cell, then its check"
+    return ""
 
 
 def _text_status(cell: dict) -> tuple[str, str]:
@@ -191,6 +224,10 @@ def progress_report(table: pd.DataFrame | None = None, notebooks_dir: Path | str
         lines.append(f"  {notebook:<{width}}  " + " · ".join(parts))
     lines.append(f"Overall: {attempted_total} of {total} exercises attempted · {right_total} right · "
                  f"{written_total} written.")
+    shown = set(table["status"])
+    legend = [f"  {status}: {meaning}" for status, meaning in STATUS_MEANINGS.items() if status in shown]
+    if legend:
+        lines += ["What the words mean:", *legend]
     return "\n".join(lines + _ignored_notes(ignored))
 
 

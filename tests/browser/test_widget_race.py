@@ -7,8 +7,9 @@ ships ``commsOverSubshells = disabled`` as a JupyterLab override; these tests us
 environment exactly as a student's (they never set it) and check:
 
 * the running server reports the setting as ``disabled``;
-* two of the kit's explorers keep exactly one, current figure each (their <img> carries the
-  widget's name and state);
+* two of the kit's explorers keep exactly one, current picture each (their inline <svg> carries
+  the widget's name and state): a picture that lands in the other widget, vanishes, doubles, or
+  shows a value the slider has left fails;
 * two plots written the way students write them (``with out: clear_output(wait=True); ...;
   plt.show()``) keep exactly one figure each, of their own size, next to their own text.
 
@@ -51,9 +52,9 @@ _OBSERVE_KIT = """
 () => {""" + _READ_BUSY_CELL + """
   const read = (root, prefix) => {
     const out = document.querySelector(`.${root} .${prefix}-figure`);
-    const imgs = out ? [...out.querySelectorAll('img')] : [];
-    return {count: imgs.length, widgets: imgs.map(i => i.dataset.widget),
-            states: imgs.map(i => i.dataset.state)};
+    const pictures = out ? [...out.querySelectorAll('svg')] : [];
+    return {count: pictures.length, widgets: pictures.map(p => p.dataset.widget),
+            states: pictures.map(p => p.dataset.state)};
   };
   const readout = sel => document.querySelector(`${sel} .widget-readout`).textContent.trim();
   return {triangle: read('triangle-explorer', 'triangle'), scenario: read('scenario-explorer', 'scenario'),
@@ -129,7 +130,7 @@ def _student_problems(seen: dict) -> list[str]:
 def race_lab(open_notebook):
     lab, close = open_notebook(NOTEBOOK)
     page = lab.page
-    for selector in (".triangle-figure img", ".scenario-figure img", ".student-a-output img",
+    for selector in (".triangle-figure svg", ".scenario-figure svg", ".student-a-output img",
                      ".student-b-output img"):
         page.wait_for_selector(selector, timeout=60_000)
     assert not _busy_problems(page.evaluate(_OBSERVE_STUDENT))

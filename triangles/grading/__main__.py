@@ -9,6 +9,10 @@ from pathlib import Path
 from triangles.paths import COURSE_DIR
 
 from . import flags
+from .gradebook_cli import COMMANDS as GRADEBOOK_COMMANDS
+from .gradebook_cli import add_commands as add_gradebook_commands
+from .gradebook_cli import add_config_option
+from .sandbox import Limits
 
 DESCRIPTION = """\
 Grade student notebooks against the course masters - no database, no server.
@@ -20,9 +24,13 @@ Typical use:
 
 Submissions are laid out as nbgrader's: <submissions>/<student>/<assignment>/<assignment>.ipynb,
 optionally with nbgrader's timestamp.txt beside it. Masters: <course>/source/<assignment>/<assignment>.ipynb.
-Only the students' answer cells are taken from a submission; everything else (set-up, checks, hidden
-tests) comes from the master. Each notebook runs in a fresh kernel; answers are exported as plain data
-and compared in the grader's own process with the answers of the master, run the same way.
+Only the students' answer cells (and code cells they added, run in notebook order) are taken from a
+submission; everything else (set-up, checks, hidden tests) comes from the master. Each notebook runs in
+a fresh kernel sealed in a bubblewrap sandbox (no view of the course, the output folder, other
+submissions or your home; no network; capped memory, processes, file size, output and time); answers
+are exported as plain data and compared in the grader's own process with the answers of the master,
+run the same way. Without bubblewrap (or podman/docker and --container-image) grading is refused
+unless you pass --unsandboxed.
 """
 
 OUTPUTS = """\
@@ -36,7 +44,7 @@ output folder:
   run.json                         which students and exercises the last run covered
 
 Rerunning is cheap: a submission is only graded again if it, its timestamp, the master, the due
-date or the timeout changed. A run that was killed picks up where it stopped.
+date, the timeout or the sandbox settings changed. A run that was killed picks up where it stopped.
 
 exit status: 0 done; 1 some submissions hit a grader error (rerun to retry them) or manual sheets
 have errors; 2 bad arguments or a broken master.
@@ -67,6 +75,30 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", action="append", metavar="ID",
                        help="grade only this assignment (repeatable; default: every assignment found)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    box = grade.add_argument_group(
+        "sandbox", "Every kernel runs in a bubblewrap sandbox: no view of the course, the output folder, other "
+                   "submissions or your home; no network; its own PID namespace. Caps (0 = off) are recorded in "
+                   "each result with what enforced them.")
+    box.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                     help=f"memory of one kernel and its children, cgroup (default: {Limits.memory_mb})")
+    box.add_argument("--max-processes", type=int, default=Limits.processes,
+                     help=f"processes and threads of one kernel, cgroup (default: {Limits.processes})")
+    box.add_argument("--address-space-mb", type=int, default=Limits.address_space_mb,
+                     help=f"address space of each kernel process, prlimit (default: {Limits.address_space_mb})")
+    box.add_argument("--max-file-mb", type=int, default=Limits.file_mb,
+                     help=f"largest file a kernel may write, prlimit (default: {Limits.file_mb})")
+    box.add_argument("--max-output-mb", type=float, default=Limits.output_mb,
+                     help=f"output of one cell the grader keeps; the rest is dropped and flagged "
+                          f"(default: {Limits.output_mb:g})")
+    box.add_argument("--notebook-timeout", type=float, default=0, metavar="SECONDS",
+                     help="time the whole notebook may take (default: --timeout times the master's code cells, "
+                          "so cells a student adds cannot add time)")
+    box.add_argument("--container-image", metavar="IMAGE",
+                     help="where bubblewrap cannot run: grade in podman/docker with this image (it must hold "
+                          "Python and this kit's requirements)")
+    box.add_argument("--unsandboxed", action="store_true",
+                     help="run students' code WITHOUT a sandbox, as you (only where no sandbox can run); "
+                          "recorded in grades.csv and on every feedback page")
 
     merge = commands.add_parser("merge-manual", help="validate the manual sheets and merge them into grades.csv",
                                 description="Check every score in OUT/manual/*.csv (a number from 0 to the "
@@ -74,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "OUT/grades.csv and the feedback. Nothing is written if any "
                                             "entry is invalid; each error names file, row and column.")
     merge.add_argument("out", type=Path, help="the output folder of a previous grade run")
+    add_config_option(grade)
+    add_config_option(merge)
+    add_gradebook_commands(commands)  # override, export, class-report, pack-feedback, log (gradebook_cli.py)
     return parser
 
 
@@ -82,17 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "merge-manual":
         from .manual import merge
 
-        return merge(args.out)
+        return merge(args.out, args.config)
+    if args.command in GRADEBOOK_COMMANDS:
+        from .gradebook_cli import dispatch
+
+        return dispatch(args)
     return _grade(args)
 
 
 def _grade(args) -> int:
     from .batch import default_jobs, discover, plan, run
-    from .feedback import write_feedback
-    from .lateness import parse_due
-    from .manual import read_sheets, write_sheets
+    from .gradebook_cli import finish_grade, load_grade_config
     from .master import MasterError
-    from .report import load_results, write_grades, write_run
+    from .sandbox import SandboxUnavailable, choose
 
     if not args.submissions.is_dir():
         print(f"error: {args.submissions} is not a folder", file=sys.stderr)
@@ -100,11 +137,24 @@ def _grade(args) -> int:
     if args.timeout <= 0 or (args.jobs is not None and args.jobs < 1):
         print("error: --timeout and --jobs must be positive", file=sys.stderr)
         return 2
-    try:
-        due = parse_due(args.due)
-    except (ValueError, OverflowError) as exc:
-        print(f"error: --due: {exc}", file=sys.stderr)
+    caps = {"memory_mb": args.memory_mb, "processes": args.max_processes, "address_space_mb": args.address_space_mb,
+            "file_mb": args.max_file_mb, "output_mb": args.max_output_mb, "notebook_seconds": args.notebook_timeout}
+    if any(value < 0 for value in caps.values()):
+        print("error: the sandbox caps must be 0 (off) or positive", file=sys.stderr)
         return 2
+    try:
+        sandbox = choose(Limits(**caps), unsandboxed=args.unsandboxed, image=args.container_image)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if sandbox.mode == "none":
+        print("warning: --unsandboxed: students' code runs as you, without a sandbox; every result says so",
+              file=sys.stderr)
+    config, problem = load_grade_config(args)  # roster, due dates, late policy: checked before any kernel
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    due = {None if k == "*" else k: v for k, v in config.policy.due.items()}
     students, assignments, unknown = discover(args.submissions, args.course, args.assignment)
     for name in unknown:
         print(f"warning: no master for assignment {name!r} in {args.course / 'source'}; skipped", file=sys.stderr)
@@ -112,21 +162,18 @@ def _grade(args) -> int:
         print("error: nothing to grade (no student folders, or no assignment with a master)", file=sys.stderr)
         return 2
     try:
-        work = plan(args.submissions, args.course, args.out, assignments, students, due, args.timeout)
-        stats = run(args.submissions, args.out, work, due, args.timeout, args.jobs or default_jobs(),
+        work = plan(args.submissions, args.course, args.out, assignments, students, due, args.timeout, sandbox)
+        stats = run(args.submissions, args.out, work, due, args.timeout, args.jobs or default_jobs(), sandbox,
                     progress=not args.quiet)
     except MasterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    run_info = write_run(args.out, students, work.masters)
-    results = load_results(args.out, run_info)
-    write_sheets(args.out, run_info, results)
-    scores, errors, pending = read_sheets(args.out, run_info)
+    _, book, errors, pending = finish_grade(args, students, work.masters, config)
+    results = {k: g.result for k, g in book.grades.items() if g.result is not None}
     for error in errors:
         print(f"warning: {error} (left out of grades.csv)", file=sys.stderr)
-    grades = write_grades(args.out, run_info, results, scores)
-    write_feedback(args.out, run_info, results, scores)
+    grades = args.out / "grades.csv"
     flagged = sum(1 for r in results.values() if r.get("flags"))
     rate = stats["graded"] / stats["seconds"] if stats["seconds"] else 0.0
     print(f"graded {stats['graded']} notebook(s), reused {stats['reused']}"

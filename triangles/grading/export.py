@@ -144,7 +144,7 @@ def read_export(outputs: list, nonce: str, exercise: str) -> tuple[dict | None, 
             continue
         noise = True
         if isinstance(out, dict) and out.get("output_type") == "error":
-            errors.append(f"{out.get('ename')}: {str(out.get('evalue'))[:120]}")
+            errors.append(f"{_short(out.get('ename'))}: {_short(out.get('evalue'), 120)}")
     if not payloads:
         detail = "no answer record" + (f" ({errors[0]})" if errors else "")
         return None, ("export-missing", detail), noise
@@ -154,6 +154,8 @@ def read_export(outputs: list, nonce: str, exercise: str) -> tuple[dict | None, 
     try:
         if not isinstance(outer, dict) or outer.get("nonce") != nonce:
             raise ValueError("wrong nonce")
+        if not isinstance(outer.get("payload"), str) or len(outer["payload"]) > MAX_PAYLOAD + 4096:
+            raise ValueError("payload missing or too large")
         record = json.loads(outer["payload"])
         if not isinstance(record, dict) or record.get("nonce") != nonce:
             raise ValueError("wrong nonce inside the record")
@@ -163,9 +165,20 @@ def read_export(outputs: list, nonce: str, exercise: str) -> tuple[dict | None, 
             raise ValueError("unknown status")
         if record["status"] == "value":
             decode(record.get("value"))  # validate the encoding now, not in the judge
+    except RecursionError:
+        return None, ("export-garbled", "the record is nested too deeply"), noise
     except (ValueError, KeyError, TypeError) as exc:
         return None, ("export-garbled", str(exc)[:200]), noise
+    # Written by the student's kernel, headed for reports and feedback: short plain text only.
+    for key in ("type", "why"):
+        if key in record:
+            record[key] = _short(record[key])
     return record, None, noise
+
+
+def _short(text, limit: int = 80) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in str(text)[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def decode(node):

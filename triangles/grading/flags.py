@@ -10,7 +10,8 @@ from __future__ import annotations
 FLAGS: dict[str, tuple[str, str, bool]] = {
     "missing-notebook": ("no <assignment>.ipynb in the submission folder", "all exercises 0", True),
     "corrupt-notebook": ("the file is not JSON, or not a notebook", "all exercises 0", True),
-    "late": ("timestamp.txt is after the due date (--due)", "none (no penalty by default)", True),
+    "late": ("timestamp.txt is after the due date (--due or --config, with any extension)",
+             "the late policy's penalty on the assignment total (--config; none by default)", True),
     "bad-timestamp": ("timestamp.txt exists but cannot be read as a date", "none", False),
     "answer-missing": ("an answer cell is not in the submission (deleted)", "that exercise counts as blank", True),
     "metadata-stripped": (
@@ -23,9 +24,18 @@ FLAGS: dict[str, tuple[str, str, bool]] = {
     "cell-type-changed": ("an answer cell's type (code/markdown) was changed; the master's type is used", "none", True),
     "tests-edited": ("a test or other locked cell differs from the release; the master's cell is used", "none", False),
     "tests-deleted": ("a test cell is missing from the submission; the master's cell is used", "none", False),
-    "cells-added": ("code cells outside the answer cells were added; they are not run", "none", True),
-    "timeout": ("a cell ran longer than --timeout; it was interrupted", "exercises that could not run: 0", True),
+    "cells-added": ("code cells outside the answer cells were added; they run in notebook order, "
+                    "sandboxed like the rest", "none", True),
+    "timeout": ("a cell ran longer than --timeout and was interrupted, or the notebook used up --notebook-timeout",
+                "exercises that could not run: 0", True),
     "kernel-died": ("the kernel died (e.g. os.kill, os._exit, out of memory)", "exercises after it: 0", True),
+    "output-limit": ("a cell printed more than --max-output-mb; the rest of its output was dropped",
+                     "none by itself", True),
+    "refused-file": ("a symbolic link, FIFO, device or other special file stood where a submission folder, "
+                     "notebook or timestamp.txt should be; it was not followed or read",
+                     "all exercises 0 if it is the notebook or a folder, else none", True),
+    "unsandboxed": ("graded with --unsandboxed: the student's code ran without the sandbox",
+                    "none, but the score is only as trustworthy as the code that ran", True),
     "not-plain-data": ("an answer is not plain data (None/bool/int/float/str/list/tuple/set/dict, "
                        "numpy scalar/array or pandas table)", "that exercise 0", True),
     "export-missing": ("an export cell produced no answer record although the kernel was alive",
@@ -36,7 +46,7 @@ FLAGS: dict[str, tuple[str, str, bool]] = {
     "suspicious-code": ("the student's code mentions __eq__, builtins, sys hooks, IPython events, "
                         "input transformers, os.kill, ... (static scan)", "none", False),
     "grader-error": ("the grader itself failed on this submission (retried on the next run)",
-                     "all exercises 0 until rerun", False),
+                     "auto-graded exercises not scored (blank) until rerun; manual scores kept", False),
 }
 
 

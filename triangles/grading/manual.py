@@ -1,9 +1,13 @@
 """Manual grading of free-response answers: one CSV sheet per exercise, then merge-manual.
 
 ``<out>/manual/<exercise_id>.csv`` has the columns student, answer, rubric, points, score,
-comment. The instructor fills in score (0..points, blank = not scored yet) and comment.
+comment. The instructor fills in score (0..points, blank = not scored yet) and comment, in a
+spreadsheet or in the grading desk (triangles.widgets.desk, which calls ``enter_score``).
 Regenerating the sheets (another ``grade`` run) keeps what was entered as long as the student's
-answer is unchanged; a blank answer is pre-scored 0 (the instructor may change it).
+answer is unchanged; a blank answer is pre-scored 0 (the instructor may change it). A submission
+the grader failed on (grader error) or that is absent keeps its row exactly as it was: a grader
+error never blanks an answer, never pre-scores it 0, and never loses a score or a comment.
+Every score or comment that changes is logged in gradebook-log.jsonl (overrides.py).
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ import sys
 from pathlib import Path
 
 from . import notebooks as nbu
-from .feedback import write_feedback
-from .report import csv_text, exercises, from_csv_text, load_results, read_run, write_grades
-from .store import write_text_atomic
+from . import overrides as ov
+from .report import csv_text, exercises, from_csv_text, read_run
+from .store import read_json, write_json_atomic, write_text_atomic
 
 COLUMNS = ["student", "answer", "rubric", "points", "score", "comment"]
 BLANK_COMMENT = "blank answer: scored 0 automatically"
 CHANGED_COMMENT = "answer changed since it was scored; please score again"
+LOGGED = ".gradebook/manual-logged.json"  # the scores and comments last written to the log
 _BLANK_TEXTS = {"", "your answer here"}
 
 
@@ -42,11 +47,17 @@ def write_sheets(out: Path, run: dict, results: dict) -> list[Path]:
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for student in run["students"]:
-            answer = _answer(results.get((student, ex["assignment"])), ex["id"])
+            result = results.get((student, ex["assignment"]))
+            old = previous.get(student)
+            if old is not None and _answers_unknown(result):
+                writer.writerow({c: old.get(c, "") for c in COLUMNS})  # nothing known now: keep it all
+                continue
+            answer = _answer(result, ex["id"])
             row = {"student": csv_text(student), "answer": csv_text(answer), "rubric": ex.get("rubric", ""),
                    "points": _fmt(ex["points"]), "score": "", "comment": ""}
-            old = previous.get(student)
-            if old is not None and nbu.normalised(old.get("answer", "")) == nbu.normalised(row["answer"]):
+            if result is None or result.get("grader_error"):
+                pass  # no submission yet, or the grader failed on it: never pre-scored
+            elif old is not None and nbu.normalised(old.get("answer", "")) == nbu.normalised(row["answer"]):
                 row["score"], row["comment"] = old.get("score", ""), old.get("comment", "")
             elif old is not None and (old.get("score") or "").strip() and not is_blank(answer):
                 row["comment"] = " ".join(filter(None, [CHANGED_COMMENT, old.get("comment", "")]))
@@ -58,6 +69,16 @@ def write_sheets(out: Path, run: dict, results: dict) -> list[Path]:
         write_text_atomic(path, buffer.getvalue())
         paths.append(path)
     return paths
+
+
+UNREADABLE = {"grader-error", "missing-notebook", "corrupt-notebook", "refused-file"}
+
+
+def _answers_unknown(result: dict | None) -> bool:
+    """No answer could be read (no result, a grader error, no readable notebook): an entered score
+    must then be kept as it is, and a new row must not be pre-scored as blank."""
+    return result is None or bool(result.get("grader_error")) or \
+        any(f.get("flag") in UNREADABLE and not f.get("exercise") for f in result.get("flags", []))
 
 
 def is_blank(answer: str) -> bool:
@@ -88,11 +109,12 @@ def read_sheets(out: Path, run: dict) -> tuple[dict, list[str], int]:
     errors: list[str] = []
     pending = 0
     students = set(run["students"])
+    absent = set(run.get("absent") or [])  # on the roster, never submitted: nothing to score
     for ex in manual_exercises(run):
         path = sheet_path(out, ex["id"])
         name = f"manual/{path.name}"
         if not path.is_file():
-            pending += len(students)
+            pending += len(students - absent)
             continue
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -121,9 +143,10 @@ def read_sheets(out: Path, run: dict) -> tuple[dict, list[str], int]:
             if problem:
                 errors.append(f"{where} (student {student}), column 'score': {problem}")
                 continue
-            pending += score is None
-            scores[(student, ex["id"])] = {"score": score, "comment": (row.get("comment") or "").strip()}
-        pending += len(students - seen)
+            pending += score is None and student not in absent
+            scores[(student, ex["id"])] = {"score": score,
+                                           "comment": from_csv_text((row.get("comment") or "").strip())}
+        pending += len(students - seen - absent)
     return scores, errors, pending
 
 
@@ -144,8 +167,12 @@ def _score(text: str | None, points: float) -> tuple[float | None, str | None]:
     return value, None
 
 
-def merge(out: Path) -> int:
+def merge(out: Path, config_path: Path | None = None) -> int:
     """Validate every sheet; only if all entries are valid, rewrite grades.csv and the feedback."""
+    from .config import ConfigError
+    from .gradebook import config_for, publish
+    from .roster import RosterError
+
     out = Path(out)
     run = read_run(out)
     if run is None:
@@ -157,12 +184,73 @@ def merge(out: Path) -> int:
             print(f"error: {error}", file=sys.stderr)
         print(f"{len(errors)} problem(s) in the manual sheets; nothing was merged.", file=sys.stderr)
         return 1
-    results = load_results(out, run)
-    path = write_grades(out, run, results, scores)
-    write_feedback(out, run, results, scores)
+    try:
+        config = config_for(run, config_path)
+    except (ConfigError, RosterError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if config_path is not None:
+        run["config"] = str(Path(config_path).resolve())
+        write_json_atomic(out / "run.json", run)
+    publish(out, run, config)
     entered = sum(1 for v in scores.values() if v["score"] is not None)
-    print(f"merged {entered} manual score(s) into {path}; {pending} still blank.", file=sys.stderr)
+    print(f"merged {entered} manual score(s) into {out / 'grades.csv'}; {pending} still blank.", file=sys.stderr)
     return 0
+
+
+def log_changes(out: Path, scores: dict) -> int:
+    """Append a ``manual`` log entry for each score or comment that changed since the last call
+    (whoever changed it: a spreadsheet, the desk, a rerun). Returns how many were logged."""
+    out = Path(out)
+    seen = read_json(out / LOGGED) or {}
+    logged = 0
+    for (student, exercise), entry in sorted(scores.items()):
+        key = f"{student}\t{exercise}"
+        now = {"score": entry.get("score"), "comment": entry.get("comment", "")}
+        before = seen.get(key, {"score": None, "comment": ""})
+        if now != before:
+            ov.append(out, "manual", student, exercise, old=before["score"], new=now["score"],
+                      comment=now["comment"], reason=_why(now["comment"]))
+            seen[key] = now
+            logged += 1
+    if logged:
+        write_json_atomic(out / LOGGED, seen)
+    return logged
+
+
+def _why(comment: str) -> str:
+    if comment == BLANK_COMMENT:
+        return "blank answer: pre-scored 0 by the grader"
+    if comment.startswith(CHANGED_COMMENT):
+        return "the student's answer changed: score cleared by the grader"
+    return "entered in a manual sheet or the grading desk"
+
+
+def enter_score(out: Path, run: dict, exercise_id: str, student: str, score: float | None, comment: str) -> None:
+    """Set one student's score and comment in a manual sheet (what the grading desk calls).
+
+    Validated like a sheet entry; the sheet is rewritten atomically with every other row kept."""
+    ex = next((e for e in manual_exercises(run) if e["id"] == exercise_id), None)
+    if ex is None:
+        raise ValueError(f"{exercise_id} is not a free-response exercise of the last grade run")
+    if student not in run["students"]:
+        raise ValueError(f"unknown student {student!r}")
+    if score is not None:
+        _, problem = _score(repr(float(score)), float(ex["points"]))
+        if problem:
+            raise ValueError(f"{exercise_id}, {student}: {problem}")
+    path = sheet_path(out, exercise_id)
+    rows = _rows(path)
+    if not any(from_csv_text(r.get("student") or "") == student for r in rows):
+        raise ValueError(f"{path.name} has no row for {student}; run grade first")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        if from_csv_text(row.get("student") or "") == student:
+            row = dict(row, score="" if score is None else _fmt(score), comment=csv_text(comment.strip()))
+        writer.writerow({c: row.get(c, "") for c in COLUMNS})
+    write_text_atomic(path, buffer.getvalue())
 
 
 def _fmt(value) -> str:

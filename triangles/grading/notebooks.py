@@ -85,6 +85,8 @@ def loads(data: bytes) -> dict:
         nb = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotANotebook(f"not JSON ({type(exc).__name__})") from None
+    except RecursionError:
+        raise NotANotebook("JSON nested too deeply to be a notebook") from None
     if not isinstance(nb, dict):
         raise NotANotebook("JSON but not a notebook (top level is not an object)")
     cells = nb.get("cells")

@@ -2,8 +2,14 @@
 
 Only the cells that are the student's to answer (nbgrader ``solution: true``) are taken from the
 submission, matched by ``grade_id``. Every other cell - set-up, prose, check cells, hidden tests -
-comes from the master, so editing, deleting or adding test cells changes nothing. Each auto-graded
-check cell is replaced by an export cell (export.py); hidden tests never reach the kernel.
+comes from the master, so editing or deleting test cells changes nothing. Each auto-graded check
+cell is replaced by an export cell (export.py); hidden tests never reach the kernel.
+
+Code cells the student added (matching no master cell) run too, in notebook order, as in stock
+nbgrader: each is placed after the master cell that the nearest cell above it in the submission
+matches, so a helper defined above an answer is there when the answer runs. They are flagged
+``cells-added``. They run in the same sandbox as the answers, so they can do no more than an
+answer cell can.
 
 A student cell whose nbgrader metadata is gone is recovered only by a rule that cannot pick the
 wrong cell: the nearest non-answer master cells before and after it must each appear exactly once,
@@ -26,6 +32,7 @@ from .master import Master
 class Rebuilt:
     nb: dict
     export_cells: dict[str, int]                              # exercise id -> cell index
+    origins: list[int | None] = field(default_factory=list)   # rebuilt cell -> master cell (None: added)
     answers: dict[str, str] = field(default_factory=dict)     # answer grade_id -> student text used
     student_code: list[str] = field(default_factory=list)     # code that will run (for the scan)
     flags: list[dict] = field(default_factory=list)
@@ -55,18 +62,26 @@ def rebuild(master: Master, student: dict, nonce: str) -> Rebuilt:
     recovered = _recover(mcells, scells, [i for i in solution_cells if i not in chosen], taken)
     chosen.update(recovered)
 
+    added = _added_code_cells(mcells, scells, set(chosen.values()) | taken, master_ids) if has_metadata else []
+    placed = _place_added(mcells, scells, added, by_id, chosen)
+
     out = Rebuilt(nb=_skeleton(master.nb), export_cells={}, flags=flags)
     exports = {e.cell_index: e for e in master.exercises if e.mode == "auto"}
+    for j in placed.get(-1, []):
+        _append_added(out, scells[j])
     for i, mcell in enumerate(mcells):
         if nbu.is_solution(mcell):
             cell = _answer_cell(mcell, scells, chosen.get(i), out, owner)
         elif i in exports:
             ex = exports[i]
             cell = _code_cell(export_source(nonce, ex.id, ex.variable), {"triangles_grader": {"export": ex.id}})
-            out.export_cells[ex.id] = i
+            out.export_cells[ex.id] = len(out.nb["cells"])
         else:
             cell = _copy(mcell)
         out.nb["cells"].append(cell)
+        out.origins.append(i)
+        for j in placed.get(i, []):
+            _append_added(out, scells[j])
 
     for i in sorted(recovered):
         gid = nbu.grade_id(mcells[i])
@@ -85,10 +100,42 @@ def rebuild(master: Master, student: dict, nonce: str) -> Rebuilt:
                               "be located safely; counted as blank", owner[gid]))
     if has_metadata:
         flags.extend(_test_cell_flags(mcells, scells, by_id))
-        added = _added_code_cells(mcells, scells, set(chosen.values()) | taken, master_ids)
         if added:
-            flags.append(flag("cells-added", f"{added} added code cell(s) were not run"))
+            flags.append(flag("cells-added", f"{len(added)} added code cell(s), run in notebook order"))
     return out
+
+
+def _place_added(mcells: list, scells: list, added: list[int], by_id: dict[str, int],
+                 chosen: dict[int, int]) -> dict[int, list[int]]:
+    """master cell index (-1: before the first) -> the added student cells to run right after it."""
+    master_of: dict[int, int] = {j: i for i, j in chosen.items()}
+    for i, cell in enumerate(mcells):
+        gid = nbu.grade_id(cell)
+        if gid in by_id:
+            master_of.setdefault(by_id[gid], i)
+    texts: dict[str, list[int]] = {}
+    for i, cell in enumerate(mcells):
+        texts.setdefault(nbu.normalised(nbu.without_hidden_tests(nbu.source(cell))), []).append(i)
+    placed: dict[int, list[int]] = {}
+    anchor, wanted = -1, set(added)
+    for j, cell in enumerate(scells):
+        if j in wanted:
+            placed.setdefault(anchor, []).append(j)
+            continue
+        if j in master_of:
+            anchor = master_of[j]
+            continue
+        same = texts.get(nbu.normalised(nbu.source(cell)), [])
+        if len(same) == 1 and nbu.normalised(nbu.source(cell)):
+            anchor = same[0]
+    return placed
+
+
+def _append_added(out: Rebuilt, cell: dict) -> None:
+    text = nbu.source(cell)
+    out.nb["cells"].append(_code_cell(text, {"triangles_added": True}))
+    out.origins.append(None)
+    out.student_code.append(text)
 
 
 def _answer_cell(mcell: dict, scells: list, j: int | None, out: Rebuilt, owner: dict) -> dict:
@@ -158,12 +205,12 @@ def _test_cell_flags(mcells: list, scells: list, by_id: dict[str, int]) -> list[
     return flags
 
 
-def _added_code_cells(mcells: list, scells: list, used: set[int], master_ids: set) -> int:
+def _added_code_cells(mcells: list, scells: list, used: set[int], master_ids: set) -> list[int]:
     """Non-empty code cells that match no master cell (copies of master cells don't count)."""
     known = {nbu.normalised(nbu.without_hidden_tests(nbu.source(c))) for c in mcells}
-    return sum(1 for j, c in enumerate(scells)
-               if j not in used and c.get("cell_type") == "code" and nbu.source(c).strip()
-               and nbu.grade_id(c) not in master_ids and nbu.normalised(nbu.source(c)) not in known)
+    return [j for j, c in enumerate(scells)
+            if j not in used and c.get("cell_type") == "code" and nbu.source(c).strip()
+            and nbu.grade_id(c) not in master_ids and nbu.normalised(nbu.source(c)) not in known]
 
 
 def _skeleton(master_nb: dict) -> dict:

@@ -1,24 +1,29 @@
-"""grades.csv: one row per student, one column per exercise across assignments, total, flags.
+"""What the last grade run covered, the stored results, and the CSV helpers of every table.
 
-Auto-graded columns come from the result files; free-response columns from the manual sheets
-(blank until a score is entered). ``run.json`` remembers which students and assignments the last
-``grade`` run covered, so ``merge-manual`` can rebuild the table without the submissions.
+``run.json`` remembers which students and assignments the last ``grade`` run covered (and the
+gradebook configuration and --due dates it used), so ``merge-manual``, ``override``, ``export`` and
+the reports can rebuild everything without the submissions and without a kernel. The table itself
+is built in gradebook.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from .master import Master
-from .store import read_json, result_path, write_json_atomic, write_text_atomic
+from .store import read_json, result_path, write_json_atomic
 
 RUN_FILE = "run.json"
 
 
-def write_run(out: Path, students: list[str], masters: dict[str, Master]) -> dict:
-    run = {"students": students, "assignments": [masters[a].to_json() for a in sorted(masters)]}
+def write_run(out: Path, students: list[str], masters: dict[str, Master], config: Path | None = None,
+              due: dict | None = None, absent: list[str] | None = None) -> dict:
+    """``absent``: students on the roster with no submission folder (they get rows, flagged)."""
+    run = {"students": sorted(set(students) | set(absent or [])),
+           "assignments": [masters[a].to_json() for a in sorted(masters)],
+           "config": str(Path(config).resolve()) if config else None,
+           "due": {("*" if k is None else k): v for k, v in (due or {}).items()},
+           "absent": sorted(absent or [])}
     write_json_atomic(Path(out) / RUN_FILE, run)
     return run
 
@@ -39,43 +44,6 @@ def load_results(out: Path, run: dict) -> dict[tuple[str, str], dict]:
             if isinstance(result, dict):
                 found[(student, assignment["assignment"])] = result
     return found
-
-
-def score_table(run: dict, results: dict, manual_scores: dict) -> list[dict]:
-    """Rows of grades.csv as dicts (scores as numbers, None for 'not scored yet')."""
-    rows = []
-    for student in run["students"]:
-        row: dict = {"student": student}
-        flags = []
-        for assignment in run["assignments"]:
-            aid = assignment["assignment"]
-            result = results.get((student, aid))
-            verdicts = {v["exercise"]: v for v in (result or {}).get("exercises", [])}
-            for ex in assignment["exercises"]:
-                if ex["mode"] == "manual":
-                    row[ex["id"]] = manual_scores.get((student, ex["id"]), {}).get("score")
-                else:
-                    row[ex["id"]] = verdicts.get(ex["id"], {}).get("score", 0.0) if result else None
-            if result is None:
-                flags.append(f"{aid}:not-graded")
-            for f in (result or {}).get("flags", []):
-                flags.append(f"{aid}:{f['flag']}" + (f"({f['exercise']})" if f.get("exercise") else ""))
-        row["total"] = sum(v for k, v in row.items() if k != "student" and isinstance(v, (int, float)))
-        row["flags"] = "; ".join(dict.fromkeys(flags))
-        rows.append(row)
-    return rows
-
-
-def write_grades(out: Path, run: dict, results: dict, manual_scores: dict) -> Path:
-    columns = ["student"] + [e["id"] for e in exercises(run)] + ["total", "flags"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in score_table(run, results, manual_scores):
-        writer.writerow({k: fmt(v) if k not in ("student", "flags") else csv_text(v) for k, v in row.items()})
-    path = Path(out) / "grades.csv"
-    write_text_atomic(path, buffer.getvalue())
-    return path
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

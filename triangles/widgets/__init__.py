@@ -1,10 +1,12 @@
 """Interactive explorers for the course (ipywidgets 8).
 
 Each explorer is a thin layer: the logic lives in ``triangles.model``,
-``triangles.dynamics``, ``triangles.data`` and ``triangles.plotting``.  Every
-explorer shows one figure redrawn in place, catches callback errors in its own
-error Output, can be driven from code (``state`` / ``set_state``) and carries a
-static fallback (a PNG and a text summary) for GitHub, nbviewer and HTML.
+``triangles.dynamics`` and ``triangles.data``; its picture is a scene built by
+``triangles.widgets.pictures`` and drawn by the browser as SVG (``triangles.svg``).
+Every explorer coalesces a quick drag into one redraw, catches callback errors in
+its own error Output, can be driven from code (``state`` / ``set_state``) and
+carries a static fallback (the same scene as a matplotlib PNG, and a text summary)
+for print, GitHub, nbviewer and HTML.
 """
 
 from .evidence import EvidenceExplorer

@@ -1,23 +1,30 @@
 """What every explorer widget shares.
 
-* One figure per widget, redrawn in place and shown in an ``Output`` as a PNG
-  ``<img>``.  The Output's content is *replaced* (``output.outputs = (...)``)
-  rather than captured with ``with output:``, so a figure can never land in
-  another widget's Output however callbacks interleave.
-* One ``Output`` for errors: an exception in a callback is caught and shown
-  there with its traceback, never lost (ipywidgets#2612).
-* Validation helpers whose ``ValueError`` names the widget, the control and
-  the allowed values.
-* A readable ``state`` and a validated ``set_state(**values)``, so tests and
-  exercises can drive a widget from code.
-* A static fallback: the widget's mimebundle also carries ``text/plain`` (the
-  summary), ``image/png`` (the current figure) and ``text/html`` (both), so
-  GitHub, nbviewer and static HTML show a figure and its text alternative.
+* One picture per widget, drawn by the browser: the explorer builds a *scene* (a list of drawing
+  elements, ``triangles.scene``) and sends it as a compact SVG string in an ``HTML`` widget (class
+  ``<prefix>-figure``).  Only that string travels per change, a few KiB; it is a trait of the
+  explorer's own widget, so it can never land in another widget's output.
+* A drag never queues: a change from the browser records itself and schedules ONE redraw on the
+  kernel's event loop (``loop.call_soon``); the redraw reads the controls as they are when it runs,
+  so the values a quick drag passed over are skipped, not drawn one by one.  Changes made from code
+  (``set_state``, a preset, or with no event loop running) redraw at once.
+* One ``Output`` for errors: an exception in a callback is caught and shown there with its
+  traceback, never lost (ipywidgets#2612).
+* Validation helpers whose ``ValueError`` names the widget, the control and the allowed values.
+* A readable ``state`` and a validated ``set_state(**values)``, so tests and exercises can drive a
+  widget from code.
+* A static fallback: the widget's mimebundle also carries ``text/plain`` (the summary),
+  ``image/svg+xml`` (the picture as it was when the cell ran, for print and for a run without a
+  browser) and ``text/html`` (both), so GitHub, nbviewer and static HTML show a picture and its text
+  alternative.  Building it needs no matplotlib, so showing an explorer never imports it; the same
+  scene as a PNG (drawn by matplotlib, for LaTeX/PDF export) is ``figure_png``, made on demand.
+* Layouts with explicit widths and flex settings, so that the controls keep a usable width in
+  JupyterLab and in Voila's default template (where a flexible picture once squeezed them to 0 px).
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import html
 import json
 import math
@@ -30,9 +37,12 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping
 import ipywidgets as widgets
 import traitlets
 
-from ..plotting import FastRenderer, new_figure
+from ..scene import Scene
+from ..scene_figure import scene_png
+from ..svg import scene_svg
 
-__all__ = ["Explorer", "ScoreSlider", "MENU_KEYS_HINT", "LABEL_STYLE", "aligned_labels",
+__all__ = ["Explorer", "ScoreSlider", "MENU_KEYS_HINT", "LABEL_STYLE", "aligned_labels", "controls_box",
+           "picture_row",
            "check_number", "check_int", "check_int_range", "check_choice", "check_choices", "count",
            "readable", "summary_html"]
 
@@ -62,6 +72,17 @@ class ScoreSlider(widgets.FloatSlider):
     @traitlets.validate("value")
     def _validate_value(self, proposal):
         return round(super()._validate_value(proposal), 10)
+
+    def _should_send_property(self, key, value):
+        # The rounded value is not sent back: ipywidgets would send it as an "update", which the
+        # browser applies even when the hand has moved on, so a quick drag would snap back to a
+        # value it passed (the browser's own value differs only in float noise).
+        sent = self._property_lock.get(key) if key == "value" else None
+        if isinstance(sent, (int, float)) and not isinstance(sent, bool) and round(sent, 10) == value:
+            if self._holding_sync:
+                self._states_to_send.discard(key)
+            return False
+        return super()._should_send_property(key, value)
 
 
 # --------------------------------------------------------------------------
@@ -124,26 +145,31 @@ def check_choices(widget: str, control: str, values: object, allowed: Iterable[o
 
 
 class Explorer(widgets.VBox):
-    """Base of the four explorers.  Subclasses set the class attributes, build
-    their controls, call ``_watch`` on each and implement ``_update``,
+    """Base of the four explorers.  Subclasses set the class attributes, build their controls,
+    call ``_watch`` on each and implement ``_update`` (text widgets, and the picture's scene),
     ``summary_text``, ``state`` and ``_apply_state``."""
 
     widget_name: ClassVar[str] = "Explorer"
     css_prefix: ClassVar[str] = "explorer"
-    figsize: ClassVar[tuple[float, float]] = (6.0, 4.0)
-    dpi: ClassVar[float] = 80
+    #: False: every browser change redraws at once, one redraw per change (tests compare the two).
+    coalesce: ClassVar[bool] = True
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("layout", widgets.Layout(width="100%"))
         super().__init__(**kwargs)
-        self.figure = new_figure(*self.figsize, dpi=self.dpi)
-        self.renderer = FastRenderer(self.figure)  # subclasses may give it regions
-        self.figure_output = self._part(widgets.Output(), "figure")
+        self.picture = self._part(widgets.HTML(layout=widgets.Layout(
+            flex="1 1 auto", min_width="0", max_width="100%", overflow="hidden")), "figure")
+        self.picture.add_class("triangles-picture")
         self.error_output = self._part(widgets.Output(), "errors")
         self.add_class(f"{self.css_prefix}-explorer")
         self.add_class("triangles-explorer")
         self._hold_depth = 0
         self._lock = threading.RLock()  # one redraw at a time, whatever thread calls
-        self._png = b""
+        self._redraw_pending = False
+        self._pending_label = ""
+        self._next_redraw_at = 0.0  # on the event loop's clock
+        self.scene: Scene | None = None
+        self._png: tuple[Scene | None, bytes] = (None, b"")
         self.redraw_count = 0
 
     # ---- parts and wiring
@@ -159,28 +185,64 @@ class Explorer(widgets.VBox):
         def on_change(change: dict) -> None:
             if self._hold_depth:
                 return  # a batch is in progress; it redraws once at its end
-
-            def run() -> None:
-                with self.hold():
-                    if before is not None:
+            if before is not None:
+                def run() -> None:
+                    with self._held():
                         before(change)
-            self._safely(label, run)
+                self._safely(label, run)
+            self._request_redraw(label)
         control.observe(on_change, names="value")
 
     def _on_click(self, button: widgets.Button, label: str, action: Callable[[], None]) -> None:
         button.on_click(lambda _button: self._safely(label, action))
 
     @contextmanager
-    def hold(self):
-        """Change several controls, then redraw once at the end."""
+    def _held(self):
+        """Change several controls without redrawing."""
         with self._lock:
             self._hold_depth += 1
             try:
                 yield
             finally:
                 self._hold_depth -= 1
-            if self._hold_depth == 0:
-                self.refresh()
+
+    @contextmanager
+    def hold(self):
+        """Change several controls, then redraw once at the end."""
+        with self._held():
+            yield
+        if self._hold_depth == 0:
+            self.refresh()
+
+    def _request_redraw(self, label: str) -> None:
+        """Coalesce: with an event loop running (the kernel's), schedule one redraw for however
+        many changes arrive before it runs; without one, redraw now.
+
+        The redraw runs on the loop's next turn, or, right after a redraw, once as much time has
+        passed as that redraw took: while a slow redraw (a busy machine) is under way, the changes
+        that arrive meanwhile are only recorded, and the next redraw shows the latest of them."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or not self.coalesce:
+            self._safely(label, self.refresh)
+            return
+        self._pending_label = label
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            wait = self._next_redraw_at - loop.time()
+            if wait > 0:
+                loop.call_later(wait, self._redraw_now, loop)
+            else:
+                loop.call_soon(self._redraw_now, loop)
+
+    def _redraw_now(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._redraw_pending = False
+        started = loop.time()
+        self._safely(self._pending_label, self.refresh)
+        finished = loop.time()
+        self._next_redraw_at = finished + (finished - started)
 
     def _safely(self, label: str, action: Callable[[], None]) -> None:
         try:
@@ -214,52 +276,32 @@ class Explorer(widgets.VBox):
     # ---- drawing
 
     def refresh(self) -> None:
-        """Recompute everything from the controls and redraw the one figure."""
+        """Recompute everything from the controls and send the new picture."""
         with self._lock:
-            self._update()
-            self._png = self._render_png()
+            scene = self._update()
+            self.scene = scene
             self.redraw_count += 1
-            self.figure_output.outputs = (self._figure_bundle(self.summary_text),)
+            self.picture.value = self.svg
 
-    def _update(self) -> None:
-        """Recompute from the controls; update the artists and the text widgets."""
+    def _update(self) -> Scene:
+        """Recompute from the controls, update the text widgets and return the picture's scene."""
         raise NotImplementedError
 
-    def _render_png(self) -> bytes:
-        dynamic = self._dynamic_artists()
-        if dynamic is None:
-            self.renderer.invalidate()  # everything may have changed: draw it all
-            dynamic = []
-        return self.renderer.png(dynamic, self._layout_key())
-
-    def _dynamic_artists(self) -> list | None:
-        """Artists that ``_update`` changes; None means "redraw everything"."""
-        return None
-
-    def _layout_key(self) -> object:
-        """Anything that, when it changes, needs a full redraw (e.g. axis limits)."""
-        return None
+    @property
+    def svg(self) -> str:
+        """The picture as drawn in the browser: an <svg> whose data attributes name the widget
+        and the state it shows."""
+        state = json.dumps(self.state, sort_keys=True, default=str)
+        return scene_svg(self.scene, data={"widget": self.widget_name, "state": state})
 
     @property
     def figure_png(self) -> bytes:
-        """PNG bytes of the figure as last drawn."""
-        return self._png
-
-    def _img_tag(self, text: str) -> str:
-        data = base64.b64encode(self._png).decode("ascii")
-        state = json.dumps(self.state, sort_keys=True, default=str)
-        return (f'<img class="triangles-figure-img" src="data:image/png;base64,{data}" '
-                f'alt="{html.escape(text)}" '
-                f'data-widget="{self.widget_name}" data-state="{html.escape(state)}" '
-                f'data-redraw="{self.redraw_count}" style="max-width:100%;height:auto"/>')
-
-    def _figure_bundle(self, text: str) -> dict:
-        """The Output's content: the figure as an <img> whose alt text is the summary."""
-        return {
-            "output_type": "display_data",
-            "data": {"text/html": self._img_tag(text), "text/plain": text},
-            "metadata": {},
-        }
+        """The static picture (PNG): the current scene drawn by matplotlib, made on demand."""
+        scene, png = self._png
+        if scene is not self.scene:
+            png = scene_png(self.scene)
+            self._png = (self.scene, png)
+        return png
 
     # ---- text, state
 
@@ -305,11 +347,25 @@ class Explorer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         text = self.summary_text
+        picture = self.svg
         bundle["text/plain"] = text
-        bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
-        bundle["text/html"] = (f"<figure>{self._img_tag(text)}<figcaption>"
+        bundle["image/svg+xml"] = picture
+        bundle["text/html"] = (f'<figure class="triangles-figure-static">{picture}<figcaption>'
                                f"{html.escape(text)}</figcaption></figure>")
         return bundle
+
+
+def controls_box(children: list, width_px: int) -> widgets.VBox:
+    """A column of controls that keeps its width: it never shrinks below ``width_px``, however
+    much room a picture beside it asks for (Voila's default template gave it 0 px)."""
+    return widgets.VBox(children, layout=widgets.Layout(
+        width=f"{width_px}px", min_width=f"{width_px}px", flex="0 0 auto"))
+
+
+def picture_row(controls: widgets.Widget, picture: widgets.Widget) -> widgets.HBox:
+    """Controls on the left, the picture beside them; on a narrow page the picture moves below."""
+    return widgets.HBox([controls, picture], layout=widgets.Layout(
+        flex_flow="row wrap", align_items="flex-start", width="100%"))
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

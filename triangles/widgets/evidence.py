@@ -7,10 +7,10 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 import pandas as pd
-from matplotlib.figure import Figure
 
-from ..plotting import draw_indicators
+from ..scene import Scene
 from .base import LABEL_STYLE, MENU_KEYS_HINT, Explorer, check_choice, count, readable
+from .pictures import evidence_scene
 from .timeline import events_html
 
 __all__ = ["EvidenceExplorer", "claim_label", "parse_series"]
@@ -47,12 +47,12 @@ class EvidenceExplorer(Explorer):
 
     widget_name = "EvidenceExplorer"
     css_prefix = "evidence"
-    figsize = (7.0, 4.6)
 
     def __init__(self, claims: pd.DataFrame, indicators: pd.DataFrame, timeline: pd.DataFrame,
                  sources: pd.DataFrame, claim: str | None = None) -> None:
         super().__init__()
-        self._pictures: dict[str, bytes] = {}  # claim -> PNG: the chart depends on the claim only
+        self._events_by_claim: dict[str, pd.DataFrame] = {}
+        self._shown_by_claim: dict[str, tuple[str, str, str, Scene]] = {}
         if claims.empty:
             raise ValueError(f"{self.widget_name}: the claims table has no rows")
         self.claims = claims.set_index("claim_id", drop=False)
@@ -76,34 +76,10 @@ class EvidenceExplorer(Explorer):
                                                    border="1px solid #ccc", padding="0 8px",
                                                    max_width="860px")
         hint = self._part(widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>"), "hint")
-        self.children = [self.claim_dropdown, hint, self.claim_widget, self.figure_output,
+        self.picture.layout.max_width = "700px"
+        self.children = [self.claim_dropdown, hint, self.claim_widget, self.picture,
                          self.summary_widget, self.events_widget, self.error_output]
         self.refresh()
-
-    # ---- the chart, drawn once per claim
-
-    _charted_claim: str | None = None
-
-    @property
-    def figure(self) -> Figure:
-        """The chart of the selected claim.  It is drawn on demand, so that going back to a
-        claim seen before shows its stored picture at once."""
-        if getattr(self, "claim_dropdown", None) is not None and self._charted_claim != self.selected_claim:
-            draw_indicators(self._figure, self.indicators, self.series, events=self.evidence_events)
-            self._charted_claim = self.selected_claim
-        return self._figure
-
-    @figure.setter
-    def figure(self, value: Figure) -> None:
-        self._figure = value
-
-    def _render_png(self) -> bytes:
-        claim = self.selected_claim
-        if claim not in self._pictures:
-            self.figure  # draws the chart for this claim
-            self.renderer.invalidate()
-            self._pictures[claim] = self.renderer.png([], None)
-        return self._pictures[claim]
 
     # ---- reading
 
@@ -121,14 +97,20 @@ class EvidenceExplorer(Explorer):
 
     @property
     def evidence_events(self) -> pd.DataFrame:
-        """Timeline rows cited for the claim ("evidence") and for its outcome ("outcome")."""
-        claim = self.claim
-        parts = []
+        """Timeline rows cited for the claim ("evidence") and for its outcome ("outcome").
+        Worked out once per claim (shared: copy before changing it)."""
+        claim_id = self.selected_claim
+        if claim_id not in self._events_by_claim:
+            self._events_by_claim[claim_id] = self._cited_events(self.claim)
+        return self._events_by_claim[claim_id]
+
+    def _cited_events(self, claim: pd.Series) -> pd.DataFrame:
+        roles: dict[str, str] = {}  # an event cited as evidence and as outcome counts as evidence
         for role, column in (("evidence", "event_ids"), ("outcome", "outcome_event_ids")):
-            ids = [e for e in claim[column] if e in self.timeline.index]
-            parts.append(self.timeline.loc[ids].assign(evidence_role=role))
-        events = pd.concat(parts)
-        events = events.loc[~events.index.duplicated(keep="first")].reset_index(drop=True)
+            for event_id in claim[column]:
+                if event_id in self.timeline.index:
+                    roles.setdefault(event_id, role)
+        events = self.timeline.loc[list(roles)].assign(evidence_role=list(roles.values())).reset_index(drop=True)
         return events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)
 
     @property
@@ -152,7 +134,7 @@ class EvidenceExplorer(Explorer):
         outcome = _text(claim.get("outcome"))
         if outcome:
             text += f". Outcome: {outcome}"
-        return text + "."
+        return text if text.endswith((".", "!", "?")) else text + "."
 
     @property
     def state(self) -> dict[str, Any]:
@@ -175,7 +157,18 @@ class EvidenceExplorer(Explorer):
         if "claim" in checked:
             self.claim_dropdown.value = checked["claim"]
 
-    def _update(self) -> None:
+    def _update(self) -> Scene:
+        # Everything shown depends on the claim alone: made once per claim, then reused.
+        claim_id = self.selected_claim
+        if claim_id not in self._shown_by_claim:
+            self._shown_by_claim[claim_id] = self._content()
+        claim_html, events_html_, summary_html, scene = self._shown_by_claim[claim_id]
+        self.claim_widget.value = claim_html
+        self.events_widget.value = events_html_
+        self.summary_widget.value = summary_html
+        return scene
+
+    def _content(self) -> tuple[str, str, str, Scene]:
         claim = self.claim
         events = self.evidence_events
         parts = [f"<blockquote>“{html.escape(str(claim['quote']))}”</blockquote>",
@@ -185,7 +178,7 @@ class EvidenceExplorer(Explorer):
             value = _text(claim.get(column))
             if value:
                 parts.append(f"<p><strong>{label}:</strong> {html.escape(value)}</p>")
-        self.claim_widget.value = readable("".join(parts))
+        claim_html = readable("".join(parts))
         blocks = []
         for role, heading in (("evidence", "Events cited for the claim"),
                               ("outcome", "Events that show the outcome")):
@@ -194,5 +187,7 @@ class EvidenceExplorer(Explorer):
                 continue
             blocks.append(f"<p><strong>{heading}</strong> ({len(subset)})</p>"
                           + events_html(subset, self._sources))
-        self.events_widget.value = readable("".join(blocks))
-        self.summary_widget.value = readable(f"<p>{html.escape(self.summary_text)}</p>")
+        text = self.summary_text
+        scene = evidence_scene(self.indicators, self.series, events,
+                               f"The evidence for claim {claim['claim_id']}", text)
+        return claim_html, readable("".join(blocks)), readable(f"<p>{html.escape(text)}</p>"), scene

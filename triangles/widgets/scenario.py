@@ -1,4 +1,5 @@
-"""ScenarioExplorer: run a what-if scenario from a coded year or a custom start."""
+"""ScenarioExplorer: run a US policy option from a coded year or a custom start, at a chosen
+push size and China–Russia cohesion, and read where it ends and what it would take."""
 
 from __future__ import annotations
 
@@ -9,37 +10,45 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..data import triangle_for_year
-from ..dynamics import DEFAULT_ETA, SCENARIOS, Scenario, path_summary, simulate
-from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
-from ..plotting import DYAD_LABELS, PathPlot, TriangleDiagram, side_by_side_regions
+from ..dynamics import (DEFAULT_ETA, DEFAULT_PARAMS, DEFAULT_PUSH, MAX_PUSH, ModelParams, Scenario,
+                        SCENARIOS, minimal_push, outcome, path_summary, simulate, state_label)
+from ..model import (DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, role_of, summary,
+                     validate_band)
+from ..style import DYAD_LABELS
+from ..scene import Scene
 from .base import (LABEL_STYLE, MENU_KEYS_HINT, Explorer, ScoreSlider, aligned_labels, check_choice,
                    check_int, check_number, readable, summary_html)
+from .pictures import path_scene
 
 __all__ = ["ScenarioExplorer", "CUSTOM", "MAX_WIDGET_STEPS"]
 
 CUSTOM = "custom"
 MAX_WIDGET_STEPS = 60  # enough to see any built-in scenario settle
 _FIELD = {"US-CN": "us_cn", "US-RU": "us_ru", "CN-RU": "cn_ru"}
+MAX_WIDGET_COHESION = 0.3  # well past the value at which no push splits the 2019 partners
 
 
 class ScenarioExplorer(Explorer):
-    """Pick a scenario and a start (a coded year, or the sliders), and see the
-    three relations step by step and the configuration at the end.
+    """Pick an option (scenario), a start (a coded year, or the sliders), the push
+    per step and China–Russia cohesion; see the three relations step by step, where
+    the run ends, when it got there, and the smallest push that reaches the option's
+    target from this start (triangles.dynamics).
 
     ``state`` is ``{"scenario": key, "start_year": int or "custom", "steps": int,
-    "us_cn": .., "us_ru": .., "cn_ru": ..}`` (the last three are the start).
+    "push": float, "cohesion": float, "us_cn": .., "us_ru": .., "cn_ru": ..}``
+    (the last three are the start).
     """
 
     widget_name = "ScenarioExplorer"
     css_prefix = "scenario"
-    figsize = (8.6, 3.9)
 
     def __init__(self, start: pd.DataFrame | Triangle, scenarios: Mapping[str, Scenario] = SCENARIOS,
                  band: float = NEUTRAL_BAND, eta: float = DEFAULT_ETA, start_year: int | None = None,
-                 scenario: str | None = None) -> None:
+                 scenario: str | None = None, params: ModelParams = DEFAULT_PARAMS) -> None:
         super().__init__()
         self.band = validate_band(band)
         self.eta = eta
+        self.params = params.with_(balance=eta)
         if not scenarios:
             raise ValueError(f"{self.widget_name}: scenarios must hold at least one Scenario")
         self.scenarios = dict(scenarios)
@@ -85,24 +94,30 @@ class ScenarioExplorer(Explorer):
             value=max(default_steps, 1), min=1, max=MAX_WIDGET_STEPS, step=1, description="steps",
             style=LABEL_STYLE, layout=widgets.Layout(width="360px")), "steps-slider")
         self._watch(self.steps_slider, "the steps slider")
+        first_push = self.scenarios[scenario].push_size
+        self.push_slider = self._part(widgets.FloatSlider(
+            value=min(first_push, MAX_PUSH) if first_push else DEFAULT_PUSH, min=0.0, max=MAX_PUSH,
+            step=0.01, description="push per step", readout_format=".2f",
+            style=aligned_labels(170), layout=widgets.Layout(width="400px")), "push-slider")
+        self._watch(self.push_slider, "the push slider")
+        self.cohesion_slider = self._part(widgets.FloatSlider(
+            value=self.params.cohesion, min=0.0, max=MAX_WIDGET_COHESION, step=0.01,
+            description="China–Russia cohesion", readout_format=".2f",
+            style=aligned_labels(170), layout=widgets.Layout(width="400px")), "cohesion-slider")
+        self._watch(self.cohesion_slider, "the cohesion slider")
         self.description_widget = self._part(widgets.HTML(), "description")
         self.summary_widget = self._part(widgets.HTML(), "summary")
         self.summary_widget.layout = widgets.Layout(max_width="860px")
 
-        grid = self.figure.add_gridspec(1, 2, width_ratios=(2.1, 1), left=0.08, right=0.99,
-                                        bottom=0.13, top=0.80, wspace=0.06)
-        self.path_plot = PathPlot(self.figure.add_subplot(grid[0, 0]), self.band)
-        self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
-                                       compact=True)
-        self.renderer.regions = side_by_side_regions(
-            self.figure, {"path": self.path_plot.ax, "diagram": self.diagram.ax}, x_only={"path"})
-
+        self.picture.layout.max_width = "860px"
         hint = self._part(widgets.HTML(f"<small>{html.escape(MENU_KEYS_HINT)}</small>"), "hint")
         left = widgets.VBox([self.scenario_dropdown, self.start_dropdown, hint,
                              *self.start_sliders.values()])
-        right = widgets.VBox([self.steps_slider, self.description_widget],
+        right = widgets.VBox([self.steps_slider, self.push_slider, self.cohesion_slider,
+                              self.description_widget],
                              layout=widgets.Layout(max_width="420px"))
-        self.children = [widgets.HBox([left, right]), self.figure_output, self.summary_widget,
+        self.children = [widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap")),
+                         self.picture, self.summary_widget,
                          self.error_output]
         self.refresh()
 
@@ -123,7 +138,13 @@ class ScenarioExplorer(Explorer):
 
     @property
     def scenario(self) -> Scenario:
-        return self.scenarios[self.scenario_dropdown.value]
+        """The chosen option at the push slider's size (an option without a push as it is)."""
+        chosen = self.scenarios[self.scenario_dropdown.value]
+        return chosen.scaled(self.push_slider.value) if chosen.push_size else chosen
+
+    @property
+    def model_params(self) -> ModelParams:
+        return self.params.with_(cohesion=self.cohesion_slider.value)
 
     @property
     def start(self) -> Triangle:
@@ -131,7 +152,8 @@ class ScenarioExplorer(Explorer):
 
     @property
     def path(self) -> list[Triangle]:
-        return simulate(self.start, self.scenario, steps=self.steps_slider.value, eta=self.eta)
+        return simulate(self.start, self.scenario, steps=self.steps_slider.value,
+                        params=self.model_params)
 
     @property
     def final_analysis(self) -> Analysis:
@@ -144,13 +166,40 @@ class ScenarioExplorer(Explorer):
     def _summary(self, path: list[Triangle]) -> str:
         start = self.start_dropdown.value
         origin = f"from the coded relations of {start}" if start != CUSTOM else "from a custom start"
-        return (f"Scenario “{self.scenario.title}”, {origin}. {path_summary(path, self.band)} "
-                f"At the end: {summary(analyse(path[-1], self.band))}")
+        sc = self.scenario
+        push = (f"push {self.push_slider.value:.2f} a step" if sc.push_size
+                else "no push")
+        head = (f"Scenario “{sc.title}”, {origin}, {push}, China–Russia cohesion "
+                f"{self.cohesion_slider.value:.2f}.")
+        return (f"{head} {path_summary(path, self.band)} "
+                f"At the end: {summary(analyse(path[-1], self.band))} {self._option_text(path)}")
+
+    def _option_text(self, path: list[Triangle]) -> str:
+        """Where the run ends against the option's target, and the smallest push that reaches it."""
+        sc = self.scenario
+        end = outcome(path, sc.target, self.band)
+        settled = (f"It has been a {end.label} since step {end.settled_at}."
+                   if end.configuration.value != "undetermined (a neutral dyad)"
+                   else f"It has been undetermined since step {end.settled_at}.")
+        if sc.target is None:
+            return settled
+        aim = (f"The option aims at a {state_label(sc.target)} "
+               f"(the US {role_of(sc.target, 'US').value}).")
+        verdict = "It reaches that target." if end.reached else "It does not reach that target."
+        if not sc.push_size:
+            return f"{settled} {aim} {verdict}"
+        need = minimal_push(self.start, sc, self.model_params, len(path) - 1, self.band)
+        cost = (f"From this start, the smallest sustained push that reaches it in {len(path) - 1} "
+                f"steps is {need:.3f} a step." if need is not None else
+                f"From this start, no push up to {MAX_PUSH:.2f} a step reaches it in "
+                f"{len(path) - 1} steps.")
+        return f"{settled} {aim} {verdict} {cost}"
 
     @property
     def state(self) -> dict[str, Any]:
         return {"scenario": self.scenario_dropdown.value, "start_year": self.start_dropdown.value,
-                "steps": self.steps_slider.value,
+                "steps": self.steps_slider.value, "push": self.push_slider.value,
+                "cohesion": self.cohesion_slider.value,
                 **{_FIELD[d]: self.start_sliders[d].value for d in DYADS}}
 
     # ---- changing
@@ -166,6 +215,11 @@ class ScenarioExplorer(Explorer):
         if "steps" in values:
             out["steps"] = check_int(name, "the steps slider (steps)", values["steps"], 1,
                                      MAX_WIDGET_STEPS)
+        if "push" in values:
+            out["push"] = check_number(name, "the push slider (push)", values["push"], 0, MAX_PUSH)
+        if "cohesion" in values:
+            out["cohesion"] = check_number(name, "the cohesion slider (cohesion)", values["cohesion"],
+                                           0, MAX_WIDGET_COHESION)
         for dyad, field in _FIELD.items():
             if field in values:
                 out[field] = check_number(name, f"the start {DYAD_LABELS[dyad]} slider ({field})",
@@ -184,6 +238,10 @@ class ScenarioExplorer(Explorer):
             self.scenario_dropdown.value = checked["scenario"]
         if "steps" in checked:
             self.steps_slider.value = checked["steps"]
+        if "push" in checked:
+            self.push_slider.value = checked["push"]
+        if "cohesion" in checked:
+            self.cohesion_slider.value = checked["cohesion"]
         if "start_year" in checked:
             self.start_dropdown.value = checked["start_year"]
             self._load_start_year({"new": checked["start_year"]})
@@ -194,19 +252,12 @@ class ScenarioExplorer(Explorer):
                 if field in custom:
                     self.start_sliders[dyad].value = custom[field]
 
-    def _dynamic_artists(self) -> list:
-        return [*self.path_plot.dynamic_artists, *self.diagram.dynamic_artists]
-
-    def _layout_key(self) -> object:
-        return {"path": self.steps_slider.value, "diagram": None}  # steps set the x limits
-
-    def _update(self) -> None:
+    def _update(self) -> Scene:
         path = self.path
         final = analyse(path[-1], self.band)
-        self.path_plot.update(path)
-        self.diagram.update(final)
-        self.diagram.title.set_text(f"after {len(path) - 1} steps\n{self.diagram.title.get_text()}")
         self.description_widget.value = readable(
             f"<p>{html.escape(self.scenario.description)}</p>"
             "<p><em>A teaching model, not a forecast.</em></p>")
-        self.summary_widget.value = summary_html("Result:", self._summary(path))
+        text = self._summary(path)
+        self.summary_widget.value = summary_html("Result:", text)
+        return path_scene(path, self.band, final, f"Scenario “{self.scenario.title}”", text)

@@ -4,18 +4,22 @@ the coded triangle of any year."""
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+import json
+from typing import Any, Iterable, Mapping, Sequence
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..data import triangle_for_year
 from ..model import ACTOR_NAMES, ACTORS, NEUTRAL_BAND, Analysis, analyse, summary, validate_band
-from ..plotting import DYAD_LABELS, TimelinePlot, TriangleDiagram, side_by_side_regions
+from ..style import DYAD_LABELS
+from ..scene import Scene
 from .base import (Explorer, aligned_labels, count, readable, check_choices, check_int, check_int_range,
                    summary_html)
+from .pictures import timeline_scene
 
-__all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html", "event_item_html"]
+__all__ = ["TimelineExplorer", "CATEGORY_ORDER", "filter_events", "events_html", "event_item_html",
+           "events_filter_css"]
 
 #: The schema's order; categories not listed here follow, sorted.
 CATEGORY_ORDER = ("diplomacy", "military", "economy", "arms control", "border",
@@ -80,6 +84,27 @@ def events_html(events: pd.DataFrame, sources_by_id: Mapping[str, Mapping[str, A
     return f'<ol class="timeline-event-list">{"".join(rows)}</ol>{more}'
 
 
+def events_filter_css(scope: str, shown: Sequence[str], every: Sequence[str]) -> str:
+    """A <style> that shows, in the list with class ``scope``, only the events ``shown``.
+
+    The whole list travels once, when the explorer is built; a filter change sends only this
+    rule (a few KiB at most), naming whichever is shorter: the events shown or those hidden."""
+    shown_set = set(shown)
+    hidden = [e for e in every if e not in shown_set]
+
+    def selector(ids: Iterable[str]) -> str:
+        return ",".join(f".{scope} li[data-event-id={json.dumps(str(i))}]" for i in ids)
+
+    if not hidden:
+        return ""
+    if len(hidden) <= len(shown_set):
+        return f"<style>{selector(hidden)}{{display:none}}</style>"
+    rule = f".{scope} li[data-event-id]{{display:none}}"
+    if shown_set:
+        rule += f"{selector(e for e in every if e in shown_set)}{{display:list-item}}"
+    return f"<style>{rule}</style>"
+
+
 class TimelineExplorer(Explorer):
     """Events by date and category, filtered by years, actors and categories,
     with the kit's coded triangle for one chosen year.
@@ -90,7 +115,6 @@ class TimelineExplorer(Explorer):
 
     widget_name = "TimelineExplorer"
     css_prefix = "timeline"
-    figsize = (9.6, 4.0)
 
     def __init__(self, timeline: pd.DataFrame, sources: pd.DataFrame, relations: pd.DataFrame,
                  band: float = NEUTRAL_BAND, year: int | None = None) -> None:
@@ -140,20 +164,19 @@ class TimelineExplorer(Explorer):
         self._watch(self.year_slider, "the year slider")
         self.summary_widget = self._part(widgets.HTML(), "summary")
         self.summary_widget.layout = widgets.Layout(max_width="900px")
+        # The whole list, sent once; a filter change sends only events_status (a count and a
+        # <style> that hides the events left out).
         self.events_widget = self._part(widgets.HTML(), "events")
+        self._list_scope = f"timeline-list-{self.events_widget.model_id[:12]}"
+        self.events_widget.add_class(self._list_scope)
+        self.events_widget.value = readable(events_html(timeline, self._sources, limit=len(timeline),
+                                                        items=self._items))
+        self.events_status = self._part(widgets.HTML(), "events-status")
         self.events_widget.layout = widgets.Layout(max_height="320px", overflow="auto",
                                                    border="1px solid #ccc", padding="0 8px",
                                                    max_width="900px")
 
-        grid = self.figure.add_gridspec(1, 2, width_ratios=(2.5, 1), left=0.17, right=0.99,
-                                        bottom=0.13, top=0.88, wspace=0.04)
-        self.timeline_plot = TimelinePlot(self.figure.add_subplot(grid[0, 0]), self.categories)
-        self.diagram = TriangleDiagram(self.figure.add_subplot(grid[0, 1]), band=self.band,
-                                       compact=True)
-        self.renderer.regions = side_by_side_regions(
-            self.figure, {"timeline": self.timeline_plot.ax, "diagram": self.diagram.ax},
-            x_only={"timeline"})  # the years range changes the x axis only
-
+        self.picture.layout.max_width = "960px"
         actors_label = self._part(
             widgets.HTML("<strong>actors</strong> (events whose actors are all ticked)"), "actors-label")
         categories_label = self._part(widgets.HTML("<strong>categories</strong>"), "categories-label")
@@ -164,8 +187,8 @@ class TimelineExplorer(Explorer):
                          layout=widgets.Layout(margin="0 24px 0 0")),
             widgets.VBox([categories_label, category_row]),
         ])
-        self.children = [self.years_slider, filters, self.year_slider, self.figure_output,
-                         self.summary_widget, self.events_widget, self.error_output]
+        self.children = [self.years_slider, filters, self.year_slider, self.picture,
+                         self.summary_widget, self.events_status, self.events_widget, self.error_output]
         self.refresh()
 
     # ---- reading
@@ -244,23 +267,18 @@ class TimelineExplorer(Explorer):
         if "year" in checked:
             self.year_slider.value = checked["year"]
 
-    def _dynamic_artists(self) -> list:
-        return [*self.timeline_plot.dynamic_artists, *self.diagram.dynamic_artists]
-
-    def _layout_key(self) -> object:
-        return {"timeline": self.years, "diagram": None}  # the years set the x limits
-
-    def _update(self) -> None:
+    def _update(self) -> Scene:
         events = self.filtered_events
         year = self.selected_year
         analysis = analyse(triangle_for_year(self.relations, year), self.band)
-        self.timeline_plot.update(events, self.years, year)
-        self.diagram.update(analysis)
-        self.diagram.title.set_text(f"{year}\n{self.diagram.title.get_text()}")
         self.summary_widget.value = summary_html(f"Coded triangle for {year}.", summary(analysis))
         first, last = self.years
         if self._listed is not events:  # the list changes with the filters, not with the year
             self._listed = events
-            self.events_widget.value = readable(
-                f"<p><strong>{count(len(events), 'event')} from {first} to {last}</strong></p>"
-                + events_html(events, self._sources, items=self._items))
+            heading = (f"<p><strong>{count(len(events), 'event')} from {first} to {last}</strong></p>"
+                       if len(events) else "<p><em>No event matches these filters.</em></p>")
+            self.events_status.value = readable(heading) + events_filter_css(
+                self._list_scope, list(events["event_id"]), list(self.timeline["event_id"]))
+        return timeline_scene(events, self.categories, self.years, year, analysis,
+                              f"The timeline, {first} to {last}, and the coded triangle for {year}",
+                              self.summary_text)

@@ -9,8 +9,11 @@ import pandas as pd
 
 from ..data import triangle_for_year
 from ..model import DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, summary, validate_band
-from ..plotting import DYAD_LABELS, TriangleDiagram
-from .base import Explorer, ScoreSlider, aligned_labels, readable, check_choice, check_number, summary_html
+from ..style import DYAD_LABELS
+from ..scene import Scene
+from .base import (Explorer, ScoreSlider, aligned_labels, check_choice, check_number, controls_box,
+                   picture_row, readable, summary_html)
+from .pictures import triangle_scene
 
 __all__ = ["TriangleExplorer", "DEFAULT_PRESET_YEARS"]
 
@@ -29,7 +32,6 @@ class TriangleExplorer(Explorer):
 
     widget_name = "TriangleExplorer"
     css_prefix = "triangle"
-    figsize = (4.6, 4.4)
 
     def __init__(self, relations: pd.DataFrame, years: Sequence[int] | None = None,
                  band: float = NEUTRAL_BAND, start_year: int | None = None) -> None:
@@ -69,8 +71,6 @@ class TriangleExplorer(Explorer):
         self.summary_widget = self._part(widgets.HTML(), "summary")
         self.summary_widget.layout = widgets.Layout(max_width="760px")
 
-        ax = self.figure.add_axes((0.02, 0.2, 0.96, 0.72))  # room below for the legend
-        self.diagram = TriangleDiagram(ax, band=self.band)
         help_text = self._part(widgets.HTML(readable(
             "<p>Drag a slider, or click it and use the arrow keys. "
             "Scores run from −1 (enmity) to +1 (amity).</p>")), "help")
@@ -80,10 +80,9 @@ class TriangleExplorer(Explorer):
             widgets.HBox(list(self.preset_buttons.values()),
                          layout=widgets.Layout(flex_flow="row wrap", max_width="340px")),
         ])
-        controls = widgets.VBox([help_text, *self.sliders.values(), presets],
-                                layout=widgets.Layout(width="350px"))
-        self.children = [widgets.HBox([controls, self.figure_output]), self.summary_widget,
-                         self.error_output]
+        controls = controls_box([help_text, *self.sliders.values(), presets], 350)
+        self.picture.layout.max_width = "560px"
+        self.children = [picture_row(controls, self.picture), self.summary_widget, self.error_output]
         self.refresh()
 
     # ---- reading
@@ -130,17 +129,13 @@ class TriangleExplorer(Explorer):
             if field in checked:
                 self.sliders[dyad].value = checked[field]
 
-    def _dynamic_artists(self) -> list:
-        return self.diagram.dynamic_artists
-
-    def _update(self) -> None:
+    def _update(self) -> Scene:
         analysis = self.analysis
         year = self.preset_year
-        self.diagram.update(analysis)
-        if year is not None:
-            self.diagram.title.set_text(f"{year}: {self.diagram.title.get_text()}")
         heading = f"{year} (coded relations)." if year is not None else "Your triangle."
-        self.summary_widget.value = summary_html(heading, summary(analysis))
+        text = summary(analysis)
+        self.summary_widget.value = summary_html(heading, text)
+        return triangle_scene(analysis, f"The triangle: {heading}", text, year)
 
 
 def _preset_years(relations: pd.DataFrame, years: Sequence[int] | None, widget: str) -> list[int]:
