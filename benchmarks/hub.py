@@ -265,6 +265,24 @@ async def _request(hub: LocalHub, method: str, path: str, body=None, timeout: fl
     return json.loads(text) if text.strip() else None
 
 
+def _event_stream():
+    """A list that fills with the JSON events of a server-sent event stream, and the callback that
+    fills it from the response's chunks (both the hub's progress and nbgitpuller's pull stream so)."""
+    events: list[dict] = []
+    buffer = bytearray()
+
+    def on_chunk(chunk: bytes) -> None:
+        buffer.extend(chunk)
+        *complete, rest = bytes(buffer).split(b"\n\n")
+        buffer[:] = rest
+        for block in complete:
+            for line in block.decode(errors="replace").splitlines():
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:].strip()))
+
+    return events, on_chunk
+
+
 # ---------------------------------------------------------------------------------------------
 # a student
 
@@ -308,17 +326,7 @@ class Student:
                 await asyncio.sleep(2.0)
         # Wait on the hub's progress stream, as the spawn-pending page does, rather than polling the
         # users API: thirty pollers at 2 Hz cost the hub more CPU than the spawns themselves.
-        events: list[dict] = []
-        buffer = bytearray()
-
-        def on_chunk(chunk: bytes) -> None:
-            buffer.extend(chunk)
-            *complete, rest = bytes(buffer).split(b"\n\n")
-            buffer[:] = rest
-            for block in complete:
-                for line in block.decode(errors="replace").splitlines():
-                    if line.startswith("data:"):
-                        events.append(json.loads(line[5:].strip()))
+        events, on_chunk = _event_stream()
 
         remaining = max(1.0, deadline - time.monotonic())
         await _request(self.hub, "GET", f"/hub/api/users/{self.name}/server/progress",
@@ -332,17 +340,7 @@ class Student:
 
     async def pull(self, repo: str, branch: str = "main") -> list[dict]:
         """nbgitpuller's API: stream the pull's events until it finishes; raise on an error."""
-        events: list[dict] = []
-        buffer = bytearray()
-
-        def on_chunk(chunk: bytes) -> None:
-            buffer.extend(chunk)
-            *complete, rest = bytes(buffer).split(b"\n\n")
-            buffer[:] = rest
-            for block in complete:
-                for line in block.decode(errors="replace").splitlines():
-                    if line.startswith("data:"):
-                        events.append(json.loads(line[5:].strip()))
+        events, on_chunk = _event_stream()
 
         query = urllib.parse.urlencode({"repo": repo, "branch": branch, "targetpath": FOLDER})
         started = time.monotonic()
@@ -528,20 +526,23 @@ def _cpu_seconds(proc) -> float:
 
 
 def usage_by_student(hub: LocalHub) -> dict[str, dict]:
-    """Each student's server and kernels: resident and unique memory, and CPU seconds used so far
-    (counted per process, so other work on the machine does not inflate it)."""
+    """Each student's server and kernels: resident, proportional and unique memory, and CPU seconds
+    used so far (counted per process, so other work on the machine does not inflate it). Sizing uses
+    the proportional set (PSS): pre-forked kernels share pages with their zygote, which RSS counts
+    once per process, while a pod's memory cgroup is charged for them once."""
     import psutil
 
     out = {}
     for name, procs in hub.user_processes().items():
-        rss = uss = cpu = 0.0
+        rss = pss = uss = cpu = 0.0
         for proc in procs:
             try:
                 info = proc.memory_full_info()
                 rss, uss, cpu = rss + info.rss, uss + info.uss, cpu + _cpu_seconds(proc)
+                pss += getattr(info, "pss", info.rss)  # Linux has PSS; elsewhere RSS (an upper bound)
             except psutil.Error:
                 continue
-        out[name] = {"rss": rss, "uss": uss, "cpu_s": cpu, "processes": len(procs)}
+        out[name] = {"rss": rss, "pss": pss, "uss": uss, "cpu_s": cpu, "processes": len(procs)}
     return out
 
 
@@ -619,6 +620,7 @@ def summarize(result: dict) -> dict:
         "student_rss_median": median(m["rss"] for m in memory),
         "student_rss_max": max((m["rss"] for m in memory), default=float("nan")),
         "student_uss_median": median(m["uss"] for m in memory),
+        "student_pss_median": median(m.get("pss", m["rss"]) for m in memory),
         "students_total_rss": sum(m["rss"] for m in memory),
         "hub_rss": result["hub"]["rss"], "hub_cpu_s": result["hub"]["cpu_s"],
         "wall_s": result["wall_s"], "cpu_busy_s": result["cpu_busy_s"],
@@ -641,7 +643,7 @@ def sizing(summary: dict, class_sizes=(40, 300)) -> dict:
     """Per-user guarantees and node counts from the measured memory and CPU per student."""
     import math
 
-    rss_gib = summary["student_rss_median"] / 2**30
+    rss_gib = summary.get("student_pss_median", summary["student_rss_median"]) / 2**30
     cpu_s = summary["cpu_per_student_s"] + summary["hub_cpu_s"] / max(1, summary["students"])
     memory_gib = math.ceil(rss_gib * MEMORY_HEADROOM * 8) / 8  # in steps of 128 MiB
     cpu_guarantee = math.ceil(cpu_s * CPU_HEADROOM / BURST_S / 0.05) * 0.05
@@ -662,8 +664,9 @@ def render_sizing(summary: dict) -> list[str]:
         "### Sizing a hub from these figures (the first run above)",
         "",
         f"Per student: {plan['cpu_s_per_student']:.1f} CPU-s for the start of a session (server, kernels, "
-        f"pull, the notebooks, and the hub's share) and {summary['student_rss_median'] / 2**30:.2f} GiB "
-        f"resident. Guarantee {plan['memory_guarantee_gib']:.3g} GiB (measured × {MEMORY_HEADROOM}, "
+        f"pull, the notebooks, and the hub's share) and "
+        f"{summary.get('student_pss_median', summary['student_rss_median']) / 2**30:.2f} GiB "
+        f"(proportional set: shared pages counted once). Guarantee {plan['memory_guarantee_gib']:.3g} GiB (measured × {MEMORY_HEADROOM}, "
         f"in 128 MiB steps), limit {plan['memory_limit_gib']:.3g} GiB; CPU guarantee "
         f"{plan['cpu_guarantee']:.2f} (that work × {CPU_HEADROOM}, spread over {BURST_S:.0f} s, in steps of 0.05), limit 2. On nodes of "
         f"{NODE_CPU:.0f} vCPU / {NODE_GIB:.0f} GiB ({RESERVED_CPU} vCPU and {RESERVED_GIB} GiB kept for the "
@@ -716,8 +719,9 @@ def render_run(s: dict) -> list[str]:
         f"{verdict(s['cell_p95_s'] < GOALS['cell_p95_s'])} |",
         f"| explorer change → picture p95, in the kernel ({s['slider_moves']} moves) | "
         f"{s['slider_p95_ms']:.1f} ms (median {s['slider_median_ms']:.1f} ms) | — | — |",
-        f"| memory per student (server + 2 kernels), resident | median {mib(s['student_rss_median'])}, "
-        f"max {mib(s['student_rss_max'])} (unique {mib(s['student_uss_median'])}) | — | — |",
+        f"| memory per student (server + 2 kernels) | proportional (PSS) median "
+        f"{mib(s.get('student_pss_median', s['student_rss_median']))}; resident median {mib(s['student_rss_median'])}, "
+        f"max {mib(s['student_rss_max'])}; unique {mib(s['student_uss_median'])} | — | — |",
         f"| memory of all students / of the hub and proxy | {mib(s['students_total_rss'])} / {mib(s['hub_rss'])} "
         "| — | — |",
         f"| CPU time per student (server, kernels, pull; median) / hub and proxy | "

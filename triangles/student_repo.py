@@ -44,6 +44,7 @@ STUDENT_FILES = [
     ("lab-settings", "lab-settings"),
     ("binder", "binder"),
     ("docs/model-references.md", "docs/model-references.md"),
+    ("docs/scenario-model.md", "docs/scenario-model.md"),
     ("course/syllabus.md", "course/syllabus.md"),
     ("course/rubrics.md", "course/rubrics.md"),
     ("course/decision-point", "course/decision-point"),

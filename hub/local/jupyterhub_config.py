@@ -17,7 +17,8 @@
 #                                keep answering when a class saturates the CPU
 #   TRIANGLES_HUB_PREFORK        1 (default): kernels are forked from a per-server process that has
 #                                already imported IPython, pandas, numpy and ipywidgets
-#                                (triangles.prefork); 0: the stock kernel launcher
+#                                (triangles.prefork), started by the server's first kernel;
+#                                server: started with the server; 0: the stock kernel launcher
 # ruff: noqa: F821  (``c`` is provided by JupyterHub)
 
 import hashlib
@@ -58,11 +59,16 @@ c.Spawner.cmd = (["nice", "-n", str(user_nice)] if user_nice else []) + [str(ven
 # (ZMQError: Address already in use), which killed and restarted kernels in the load test. The
 # sockets live in a short per-user runtime folder (a socket path must stay under ~107 bytes).
 c.Spawner.args = ["--KernelManager.transport=ipc"]
-if os.environ.get("TRIANGLES_HUB_PREFORK", "1") != "0":
+prefork = os.environ.get("TRIANGLES_HUB_PREFORK", "1")
+if prefork != "0":
     # A class opening its notebooks at once otherwise pays for importing IPython, pandas and
-    # ipywidgets once per kernel; the extension starts the zygote with the server.
-    c.Spawner.args += ["--KernelProvisionerFactory.default_provisioner_name=triangles-prefork",
-                       "--ServerApp.jpserver_extensions", "triangles.prefork=True"]
+    # ipywidgets once per kernel.
+    c.Spawner.args.append("--KernelProvisionerFactory.default_provisioner_name=triangles-prefork")
+if prefork == "server":
+    # The extension starts the zygote with the server, so that the first kernel is forked too. With
+    # a whole class arriving at once this made servers slower to become ready (its imports compete
+    # with the servers' own start-up), so by default the first kernel starts the zygote.
+    c.Spawner.args += ["--ServerApp.jpserver_extensions", "triangles.prefork=True"]
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     c.Spawner.args.append("--allow-root")  # CI runs as root; without it the server exits
 runtime_root = Path(tempfile.gettempdir()) / f"gpt-rt-{hashlib.sha1(str(state).encode()).hexdigest()[:10]}"

@@ -52,7 +52,8 @@ _NOTES = {
     "metadata-stripped": "An answer cell had lost its grading information ({exercise}): {detail}.",
     "duplicate-answer": "An answer cell appears twice ({exercise}); the first copy was graded.",
     "cell-type-changed": "An answer cell's type was changed ({exercise}); it was graded as the original type.",
-    "cells-added": "Code you added outside the answer cells is not run when grading ({detail}).",
+    "cells-added": ("You added code cells outside the answer cells; they were run in notebook order, as in "
+                    "your notebook ({detail})."),
     "timeout": "A cell ran too long: {detail}.",
     "kernel-died": "Python stopped: {detail}. Exercises after that point could not be checked.",
     "not-plain-data": "Your answer to {exercise} is not plain data ({detail}).",

@@ -24,9 +24,9 @@ c.Spawner.environment.update({
     "JUPYTER_PREFER_ENV_PATH": "0",
 })
 # Kernels are forked from a per-server process that has already imported IPython, pandas, numpy and
-# ipywidgets (triangles.prefork; see course/README.md section 4.4). Delete these lines for the stock launcher.
-c.Spawner.args += ["--KernelProvisionerFactory.default_provisioner_name=triangles-prefork",
-                   "--ServerApp.jpserver_extensions", "triangles.prefork=True"]
+# ipywidgets (triangles.prefork; see course/README.md section 4.4). Delete this line for the stock launcher.
+# (append, not +=: the value may be traitlets' LazyConfigValue, which has no +=.)
+c.Spawner.args.append("--KernelProvisionerFactory.default_provisioner_name=triangles-prefork")
 # A class arrives at once; on a small TLJH server, start servers a few at a time.
 c.JupyterHub.concurrent_spawn_limit = 10
 c.Spawner.start_timeout = 300
