@@ -5,8 +5,8 @@ Each explorer is a thin layer: the logic lives in ``triangles.model``,
 ``triangles.widgets.pictures`` and drawn by the browser as SVG (``triangles.svg``).
 Every explorer coalesces a quick drag into one redraw, catches callback errors in
 its own error Output, can be driven from code (``state`` / ``set_state``) and
-carries a static fallback (the same scene as a matplotlib PNG, and a text summary)
-for print, GitHub, nbviewer and HTML.
+carries a static fallback (the same SVG and a text summary) for print, GitHub,
+nbviewer and HTML; ``figure_png`` draws the scene with matplotlib on demand.
 """
 
 from .evidence import EvidenceExplorer
