@@ -19,7 +19,11 @@ QUICK = {"repeats": 1, "updates": 5, "students": 4, "assignments": 1, "stems": 1
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure notebook time, widget response, kernel memory, grading throughput and install "
+                    "size against floors measured in the same run, then write benchmarks/RESULTS.md.",
+        epilog="python -m benchmarks hub [--help]: the class-on-a-hub load test instead (benchmarks/hub.py).")
     parser.add_argument("--quick", action="store_true",
                         help="tiny repeat counts, one notebook, a class of 4, no install footprint")
     parser.add_argument("--out", type=Path, default=common.REPO / "benchmarks" / "RESULTS.md")

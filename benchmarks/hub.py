@@ -42,6 +42,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from triangles.course import source_text
+from triangles.student_repo import STUDENT_FOLDER
+
 REPO = Path(__file__).resolve().parent.parent
 HUB_CONFIG = REPO / "hub" / "local" / "jupyterhub_config.py"
 VENV_BIN = Path(sys.executable).parent
@@ -49,7 +52,7 @@ RESULTS = REPO / "benchmarks" / "RESULTS.md"
 RAW = REPO / "benchmarks" / "runs" / "hub.json"
 SECTION_BEGIN, SECTION_END = "<!-- hub-section -->", "<!-- /hub-section -->"
 
-FOLDER = "great-power-triangles"  # triangles.student_repo.STUDENT_FOLDER (imported lazily below)
+FOLDER = STUDENT_FOLDER  # where nbgitpuller puts the course in a student's home
 START_NOTEBOOK = "notebooks/00-start-here.ipynb"
 EXERCISE_NOTEBOOK = "notebooks/01-reading-the-article.ipynb"
 SPAWN_TIMEOUT = 300.0
@@ -426,7 +429,7 @@ class Student:
     async def run_notebook(self, path: str) -> str:
         """Open the notebook in a kernel of its own and run every code cell; return the kernel's id."""
         notebook = (await self.contents(path))["content"]
-        codes = [_text(cell) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+        codes = [source_text(cell) for cell in notebook["cells"] if cell["cell_type"] == "code"]
         kernel_id = await self.open_kernel(path)
         runs = await self.run_code(kernel_id, codes, Path(path).stem)
         errors = [f"{r.notebook} cell {r.index}: {r.error}" for r in runs if r.error]
@@ -440,7 +443,7 @@ class Student:
         for cell in notebook["cells"]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("solution") and not meta.get("grade") and cell["cell_type"] == "code":
-                cell["source"] = _text(cell).replace("# YOUR CODE HERE", answer_line)
+                cell["source"] = source_text(cell).replace("# YOUR CODE HERE", answer_line)
                 if answer_line not in cell["source"]:
                     cell["source"] += "\n" + answer_line
                 await self.save(path, notebook)
@@ -463,11 +466,6 @@ class Student:
         for session_id in self.sessions:
             await _request(self.hub, "DELETE", f"{self.prefix}/api/sessions/{session_id}")
         self.sessions.clear()
-
-
-def _text(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,7 +645,9 @@ def sizing(summary: dict, class_sizes=(40, 300)) -> dict:
     cpu_s = summary["cpu_per_student_s"] + summary["hub_cpu_s"] / max(1, summary["students"])
     memory_gib = math.ceil(rss_gib * MEMORY_HEADROOM * 8) / 8  # in steps of 128 MiB
     cpu_guarantee = math.ceil(cpu_s * CPU_HEADROOM / BURST_S / 0.05) * 0.05
-    per_node = int(min((NODE_GIB - RESERVED_GIB) // memory_gib, (NODE_CPU - RESERVED_CPU) // cpu_guarantee))
+    # round() before flooring: 3.5 // 0.1 is 34.0 in floating point, though 35 seats fit
+    per_node = int(min(math.floor(round((NODE_GIB - RESERVED_GIB) / memory_gib, 9)),
+                       math.floor(round((NODE_CPU - RESERVED_CPU) / cpu_guarantee, 9))))
     out = {"memory_guarantee_gib": memory_gib, "memory_limit_gib": 2 * memory_gib,
            "cpu_guarantee": round(cpu_guarantee, 2), "cpu_s_per_student": cpu_s, "users_per_node": per_node,
            "classes": {}}

@@ -354,7 +354,7 @@ def test_check_and_grader_agree_on_partial_credit(changes, share):
     else:
         assert verdict["score"] == pytest.approx(3 * share)
         expected = round(share * 6)
-        assert (f"Partial credit: {expected} of 6 entries" in said) == (share > 0) or share == 0
+        assert (f"Partial credit: {expected} of 6 entries" in said) == (share > 0)
         assert verdict["diagnosis"] == said[:1000]
 
 
@@ -367,6 +367,17 @@ def test_late_policy_grace_per_day_and_cap(stamp, percent):
     policy = build_policy({"late": {"grace": "15m", "penalty": 10, "per": "day", "cap": 50}, "due": DUE})
     late = policy.lateness("x", ASSIGNMENT, parse_time(stamp).isoformat())
     assert late.percent_off == percent and late.apply(10) == pytest.approx(10 * (1 - percent / 100))
+
+
+def test_grace_is_named_only_for_a_submission_within_it():
+    from triangles.grading.policy import build_policy
+
+    # a grace period but no penalty: two days late is late, not "within the grace period"
+    policy = build_policy({"late": {"grace": "15m", "cutoff": "7d"}, "due": DUE})
+    within = policy.lateness("x", ASSIGNMENT, "2025-01-10T17:10:00+00:00")
+    beyond = policy.lateness("x", ASSIGNMENT, "2025-01-12T17:00:00+00:00")
+    assert within.late and "within the grace period" in within.sentence()
+    assert beyond.late and "within the grace period" not in beyond.sentence()
 
 
 def test_cutoff_and_extension():

@@ -184,13 +184,14 @@ def test_only_this_interpreters_stock_launcher_is_forked():
     assert not prefork.is_stock_ipykernel(["julia", "-i", "kernel.jl"])
 
 
-def test_zygote_preloads_without_threads_or_zmq_context_and_leaves_triangles_alone():
-    code = ("import importlib, sys, threading, zmq\n"
+def test_zygote_preloads_start_no_thread_and_no_zmq_context():
+    # (that the zygote leaves `triangles` unimported is checked in a real forked kernel above)
+    code = ("import importlib, threading, zmq\n"
             f"for name in {prefork.PRELOADED_MODULES!r}: importlib.import_module(name)\n"
-            "print(threading.active_count(), zmq.Context._instance, 'triangles' in sys.modules)")
+            "print(threading.active_count(), zmq.Context._instance)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=tempfile.gettempdir(), env={**os.environ, "PYTHONPATH": ""})
-    assert out.stdout.split() == ["1", "None", "False"]
+    assert out.stdout.split() == ["1", "None"]
 
 
 def test_zygote_exits_with_its_server(tmp_path):

@@ -88,3 +88,13 @@ def test_bad_values_are_named(explorer, values, fragment):
 def test_new_controls_carry_css_classes(explorer):
     assert "scenario-push-slider" in explorer.push_slider._dom_classes
     assert "scenario-cohesion-slider" in explorer.cohesion_slider._dom_classes
+
+
+def test_explicit_params_keep_their_balance_unless_eta_is_given():
+    from triangles.dynamics import DEFAULT_PARAMS
+    from triangles.model import Triangle
+    from triangles.widgets import ScenarioExplorer
+
+    start = Triangle(0.5, -0.5, 0.5)
+    assert ScenarioExplorer(start, params=DEFAULT_PARAMS.with_(balance=0.3)).params.balance == 0.3
+    assert ScenarioExplorer(start, params=DEFAULT_PARAMS.with_(balance=0.3), eta=0.2).params.balance == 0.2

@@ -949,7 +949,8 @@ def test_changes_spread_over_time_each_get_their_picture(triangle_explorer):
         shown = []
         for value in (0.3, 0.4, 0.5):
             _browser_update(w.sliders["US-CN"], value)
-            await asyncio.sleep(0.001)
+            # a hand that pauses: well past the redraw and the wait after it (a redraw takes < 10 ms)
+            await asyncio.sleep(0.05)
             shown.append(_data_state(w)["us_cn"])
         return shown
 

@@ -30,6 +30,9 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
+
+from .course import notebook_text
 from .grading import notebooks as nbu
 from .paths import NOTEBOOKS_DIR
 
@@ -86,8 +89,7 @@ def merge(release: dict, student: dict) -> tuple[dict, list[str]]:
             if _source(mine).strip() != (release_stubs.get(gid) or "").strip():
                 cell = copy.deepcopy(cell)
                 cell["source"] = _source(mine)
-                if cell.get("cell_type") == "code":
-                    cell["outputs"], cell["execution_count"] = [], None
+                _clear_outputs(cell)
                 notes.append(f"kept your answer in {gid}")
         cells.append(cell)
         cells.extend(added_after.pop(gid, []) if gid else [])
@@ -97,8 +99,7 @@ def merge(release: dict, student: dict) -> tuple[dict, list[str]]:
         cells.append({"cell_type": "markdown", "metadata": {}, "source": KEPT_HEADING})
         for cell in leftovers + orphans:
             kept = copy.deepcopy(cell)
-            if kept.get("cell_type") == "code":
-                kept["outputs"], kept["execution_count"] = [], None
+            _clear_outputs(kept)
             cells.append(kept)
             notes.append(f"kept {_gid(cell) or 'a cell you added'} at the end (not in the new release)")
     for cell in cells:
@@ -106,6 +107,11 @@ def merge(release: dict, student: dict) -> tuple[dict, list[str]]:
             cell.setdefault("id", "kept-" + hashlib.sha1(_source(cell).encode()).hexdigest()[:8])
     merged["cells"] = cells
     return merged, notes
+
+
+def _clear_outputs(cell: dict) -> None:
+    if cell.get("cell_type") == "code":
+        cell["outputs"], cell["execution_count"] = [], None
 
 
 def update(old: Path, into: Path, dry_run: bool = False) -> list[str]:
@@ -131,7 +137,8 @@ def update(old: Path, into: Path, dry_run: bool = False) -> list[str]:
         backup = into / ".before-update" / stamp / path.name
         backup.parent.mkdir(parents=True, exist_ok=True)
         backup.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
-        target.write_text(json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        # nbformat's own layout, as every released notebook: a later pull then merges line by line
+        target.write_text(notebook_text(nbformat.from_dict(merged)), encoding="utf-8")
     for path in sorted(into.glob("*.ipynb")):
         if not (old / path.name).exists():
             report.append(f"{path.name}: new in this release")

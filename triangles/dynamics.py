@@ -412,7 +412,8 @@ def simulate_batch(starts: np.ndarray, pushes: np.ndarray, params: Sequence[Mode
     return _run(s, u, balance, responsiveness, hold, limit, acting, n)
 
 
-def _params_with_eta(params: object, eta: object) -> ModelParams:
+def params_with_eta(params: object, eta: object) -> ModelParams:
+    """``params``, checked, with its balance weight replaced by ``eta`` only when ``eta`` is given."""
     p = _check_params(params)
     return p if eta is None else p.with_(balance=_check_eta(eta))
 
@@ -422,7 +423,7 @@ def step(t: Triangle, pushes: Mapping[str, float], eta: float | None = None,
     """One synchronous update of all three dyads (see the module docstring)."""
     tri = _as_triangle(t)
     u = _normalize_pushes(pushes)
-    p = _params_with_eta(params, eta)
+    p = params_with_eta(params, eta)
     out = simulate_batch(np.array([list(tri.as_dict().values())]),
                          np.array([[u[d] for d in DYADS]]), [p], 1)
     return Triangle(*out[0, 1])
@@ -438,7 +439,7 @@ def simulate(start: Triangle, scenario: Union[Scenario, str], steps: int | None 
     tri = _as_triangle(start)
     sc = get_scenario(scenario)
     n = sc.steps if steps is None else _check_steps(steps)
-    p = _params_with_eta(params, eta)
+    p = params_with_eta(params, eta)
     scores = _cached_path(tuple(tri.as_dict().values()), sc.push_vector, p, n)
     return [tri] + [Triangle(*row) for row in scores[1:]]
 

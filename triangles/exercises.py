@@ -919,7 +919,7 @@ def partial_credit(exercise_id: str, form, key: dict) -> float | None:
 
 def partial_sentence(exercise_id: str, form, key: dict) -> str:
     share = partial_credit(exercise_id, form, key)
-    if share is None:
+    if not share:  # no partial credit for this exercise, or none earned: "0 of 6 ... 0%" says nothing new
         return ""
     right, total = round(share * len(key["entries"])), len(key["entries"])
     return (f"Partial credit: {right} of {total} entries are right, so this answer earns "
@@ -1096,7 +1096,8 @@ def install_error_tips(shell) -> bool:
 
 @dataclass(frozen=True)
 class CellRun:
-    """One finished run of a cell that assigns names at its top level."""
+    """One finished run of a cell that binds or changes a notebook name anywhere in it (see
+    ``assigned_names``), or a re-run of such a cell."""
 
     source: str
     cell_id: str | None
@@ -1209,11 +1210,17 @@ def _parse_cell(source: str):
     except (SyntaxError, ValueError):
         pass
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return ast.parse(TransformerManager().transform_cell(source))
+        return ast.parse(_ipython_transformer().transform_cell(source))
     except Exception:
         return None
+
+
+@functools.cache
+def _ipython_transformer():
+    """IPython's own cell transformer (for %magics and !commands), built once per kernel."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
 
 
 def _cell_scope_nodes(tree):

@@ -2,7 +2,8 @@
 
 An explorer builds one ``Scene`` per change (pure functions in ``triangles.widgets.pictures``);
 two renderers consume it: ``triangles.svg`` (the live picture, drawn by the browser) and
-``triangles.scene_figure`` (matplotlib, for the static PNG used in print and without a browser).
+``triangles.scene_figure`` (matplotlib: a PNG made on demand by ``Explorer.figure_png``, for a
+raster copy such as a LaTeX/PDF export). The static fallback saved with a notebook is the SVG.
 Because both read the same elements, they show the same edges, signs, labels, roles and markers,
 and a test can compare them element by element.
 

@@ -1,5 +1,5 @@
-"""A Scene drawn with matplotlib: the static picture (PNG) for print and for a run without a
-browser.  It reads the same elements as ``triangles.svg``; every artist gets the gid
+"""A Scene drawn with matplotlib: a PNG made on demand (``Explorer.figure_png``) where a raster is
+needed, e.g. a LaTeX/PDF export; the fallback saved with a notebook is the SVG (``triangles.svg``).  It reads the same elements as ``triangles.svg``; every artist gets the gid
 "role:key" of the element it draws, so a test can match the two renderers element by element.
 
 matplotlib is imported only when a static picture is asked for.

@@ -43,8 +43,9 @@ output folder:
   expected/<assignment>-<checksum>.json  the master's answers (cache)
   run.json                         which students and exercises the last run covered
 
-Rerunning is cheap: a submission is only graded again if it, its timestamp, the master, the due
-date, the timeout or the sandbox settings changed. A run that was killed picks up where it stopped.
+Rerunning is cheap: a submission is only graded again if it, its timestamp, the master, the
+timeout or the sandbox settings changed. Due dates and the late policy are applied afterwards, so
+changing them never reruns a kernel. A run that was killed picks up where it stopped.
 
 exit status: 0 done; 1 some submissions hit a grader error (rerun to retry them) or manual sheets
 have errors; 2 bad arguments or a broken master.
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds one cell may run before it is interrupted (default: 60)")
     grade.add_argument("--due", action="append", metavar="[ASSIGNMENT=]DATE",
                        help="due date, e.g. 2025-03-01T17:00+01:00 (no zone = UTC); repeat per assignment. "
-                            "Later timestamps get the 'late' flag; there is no penalty")
+                            "Later timestamps are late; the penalty, grace and extensions come from --config (late policy)")
     grade.add_argument("--assignment", action="append", metavar="ID",
                        help="grade only this assignment (repeatable; default: every assignment found)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")

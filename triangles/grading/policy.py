@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 
 from .lateness import duration, parse_time, seconds_late
+from .report import fmt
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -94,11 +95,11 @@ class LatePolicy:
             return "no late penalty"
         parts = []
         if self.penalty:
-            parts.append(f"{_num(self.penalty)}% off per {self.per} late")
+            parts.append(f"{fmt(self.penalty)}% off per {self.per} late")
         if self.grace:
             parts.append(f"after a grace period of {duration(self.grace)}")
         if self.cap is not None:
-            parts.append(f"at most {_num(self.cap)}% off")
+            parts.append(f"at most {fmt(self.cap)}% off")
         if self.cutoff is not None:
             parts.append(f"0 points when more than {duration(self.cutoff)} late")
         return ", ".join(parts)
@@ -123,6 +124,7 @@ class Lateness:
     cut_off: bool = False
     extension: str | None = None   # the reason, when an extension applied
     rule: str = "no late penalty"
+    within_grace: bool = False     # late, but no later than the grace period allows
 
     @property
     def late(self) -> bool:
@@ -144,8 +146,8 @@ class Lateness:
         if self.cut_off:
             return text + ": past the cut-off, so this assignment scores 0"
         if self.percent_off:
-            return text + f": {_num(self.percent_off)}% off ({self.rule})"
-        return text + (": within the grace period, no penalty" if "grace" in self.rule else "")
+            return text + f": {fmt(self.percent_off)}% off ({self.rule})"
+        return text + (": within the grace period, no penalty" if self.within_grace else "")
 
 
 @dataclass
@@ -189,7 +191,8 @@ class Policy:
             if rule.cap is not None:
                 percent = min(percent, rule.cap)
         return Lateness(due=due, timestamp=timestamp, seconds_late=late, percent_off=percent, cut_off=cut_off,
-                        extension=(ext.reason or "extension") if ext else None, rule=rule.describe())
+                        extension=(ext.reason or "extension") if ext else None, rule=rule.describe(),
+                        within_grace=late <= rule.grace)
 
 
 def build_policy(config: dict, cli_due: dict | None = None, where: str = "gradebook.toml") -> Policy:
@@ -232,6 +235,3 @@ def _iso(value, where: str) -> str:
     except (ValueError, OverflowError) as exc:
         raise PolicyError(f"{where}: {value!r} is not a date and time ({exc})") from None
 
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -10,9 +10,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..data import triangle_for_year
-from ..dynamics import (DEFAULT_ETA, DEFAULT_PARAMS, DEFAULT_PUSH, MAX_PUSH, ModelParams, Scenario,
-                        SCENARIOS, minimal_push, outcome, path_summary, simulate, state_label)
-from ..model import (DYADS, NEUTRAL_BAND, Analysis, Triangle, analyse, role_of, summary,
+from ..dynamics import (DEFAULT_PARAMS, DEFAULT_PUSH, MAX_PUSH, ModelParams, Scenario,
+                        SCENARIOS, minimal_push, outcome, params_with_eta, path_summary, simulate, state_label)
+from ..model import (DYADS, NEUTRAL_BAND, Analysis, Configuration, Triangle, analyse, role_of, summary,
                      validate_band)
 from ..style import DYAD_LABELS
 from ..scene import Scene
@@ -43,12 +43,12 @@ class ScenarioExplorer(Explorer):
     css_prefix = "scenario"
 
     def __init__(self, start: pd.DataFrame | Triangle, scenarios: Mapping[str, Scenario] = SCENARIOS,
-                 band: float = NEUTRAL_BAND, eta: float = DEFAULT_ETA, start_year: int | None = None,
+                 band: float = NEUTRAL_BAND, eta: float | None = None, start_year: int | None = None,
                  scenario: str | None = None, params: ModelParams = DEFAULT_PARAMS) -> None:
         super().__init__()
         self.band = validate_band(band)
-        self.eta = eta
-        self.params = params.with_(balance=eta)
+        # eta (the balance weight) overrides params.balance only when given
+        self.params = params_with_eta(params, eta)
         if not scenarios:
             raise ValueError(f"{self.widget_name}: scenarios must hold at least one Scenario")
         self.scenarios = dict(scenarios)
@@ -179,7 +179,7 @@ class ScenarioExplorer(Explorer):
         sc = self.scenario
         end = outcome(path, sc.target, self.band)
         settled = (f"It has been a {end.label} since step {end.settled_at}."
-                   if end.configuration.value != "undetermined (a neutral dyad)"
+                   if end.configuration is not Configuration.UNDETERMINED
                    else f"It has been undetermined since step {end.settled_at}.")
         if sc.target is None:
             return settled
